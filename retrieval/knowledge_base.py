@@ -1,0 +1,143 @@
+"""The knowledge base on disk: catalog (truth) + dense index + keyword index, kept in agreement."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.catalog import Catalog
+from retrieval.dense import DenseIndex, connect_chroma
+from retrieval.embedders import TokenAwareEmbeddings, make_embedder
+from retrieval.embedding_cache import CachedEmbeddings
+from retrieval.keyword import KeywordIndex
+from retrieval.schema import ArticleEntry, Chunk
+from retrieval.settings import RetrievalSettings
+from retrieval.terms import terms_many
+
+
+@dataclass
+class RepairReport:
+    """What :meth:`KnowledgeBase.repair` had to fix."""
+
+    removed_orphans: int = 0
+    restored_chunks: int = 0
+    keyword_rebuilt: bool = False
+
+
+class KnowledgeBase:
+    """Owns the three stores. Write order: catalog first, then the derived indexes.
+
+    A crash between the steps leaves the catalog right and the derived indexes behind; the next
+    :meth:`repair` (run at the start of every ingest) brings them back in line.
+    """
+
+    def __init__(
+        self,
+        settings: RetrievalSettings,
+        embedder: TokenAwareEmbeddings | None = None,
+        chroma_client=None,
+        index_dir: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.index_dir = index_dir or settings.index_dir
+        inner = embedder or make_embedder(
+            settings.embedder, settings.embed_threads, settings.embed_batch_size
+        )
+        # The cache outlives any one index (evaluation builds throwaway ones), so it sits apart.
+        cache = settings.data_dir / "cache" / "embeddings.sqlite3"
+        self.embedder = CachedEmbeddings(inner, cache)
+        self.catalog = Catalog(self.index_dir / "catalog.sqlite3")
+        client = chroma_client or connect_chroma(
+            settings.chroma_mode,
+            self.index_dir / "chroma",
+            settings.chroma_host,
+            settings.chroma_port,
+        )
+        self.dense = DenseIndex(client, settings.collection, self.embedder)
+        self.catalog.set_meta("embedder", self.embedder.name)
+        self._keyword: KeywordIndex | None = None
+        self._lock = threading.Lock()
+        self._acl_cache: dict[frozenset[str], np.ndarray] = {}
+
+    # -- writing -------------------------------------------------------------------------
+
+    def upsert(self, entry: ArticleEntry, chunks: list[Chunk]) -> None:
+        """Index (or re-index) one article with its chunks."""
+        terms = terms_many([c.indexed_text for c in chunks])
+        self.catalog.replace_article(entry, chunks, terms)
+        self.dense.delete_article(entry.article_id)
+        self.dense.add(entry, chunks)
+
+    def delete(self, article_id: str) -> bool:
+        """Remove an article from every index; return whether it was there."""
+        existed = self.catalog.delete_article(article_id)
+        self.dense.delete_article(article_id)
+        return existed
+
+    def refresh_keyword(self, force: bool = False) -> bool:
+        """Rebuild and save the keyword index if the catalog changed; return whether it did."""
+        with self._lock:
+            generation = self.catalog.generation
+            folder = self.index_dir / "keyword"
+            if self._keyword is None and not force:
+                self._keyword = KeywordIndex.load(folder)
+            if not force and self._keyword is not None and self._keyword.generation == generation:
+                return False
+            ids, terms = self.catalog.keyword_corpus()
+            self._keyword = KeywordIndex.build(ids, terms, generation)
+            self._keyword.save(folder)
+            self._acl_cache.clear()
+            return True
+
+    def repair(self) -> RepairReport:
+        """Make the dense and keyword indexes agree with the catalog again."""
+        report = RepairReport()
+        truth = self.catalog.chunk_ids()
+        stored = self.dense.ids()
+        orphans = sorted(stored - truth)
+        if orphans:
+            self.dense.delete_ids(orphans)
+            report.removed_orphans = len(orphans)
+        missing = sorted(truth - stored)
+        if missing:
+            by_article: dict[str, list[Chunk]] = {}
+            for chunk in self.catalog.chunks_by_id(missing).values():
+                by_article.setdefault(chunk.article_id, []).append(chunk)
+            for article_id, chunks in by_article.items():
+                entry = self.catalog.article(article_id)
+                if entry is not None:
+                    self.dense.add(entry, chunks)
+            report.restored_chunks = len(missing)
+        report.keyword_rebuilt = self.refresh_keyword()
+        return report
+
+    # -- reading -------------------------------------------------------------------------
+
+    @property
+    def keyword(self) -> KeywordIndex:
+        """The keyword index, loaded or rebuilt on first use if it is stale."""
+        if self._keyword is None or self._keyword.generation != self.catalog.generation:
+            self.refresh_keyword()
+        assert self._keyword is not None
+        return self._keyword
+
+    def acl_mask(self, groups: frozenset[str]) -> np.ndarray:
+        """Boolean mask over keyword-index chunks that a user in ``groups`` may see."""
+        keyword = self.keyword
+        mask = self._acl_cache.get(groups)
+        if mask is None:
+            visible = {a.article_id for a in self.catalog.articles() if a.visible_to(groups)}
+            mask = np.fromiter(
+                (cid.rsplit("#", 1)[0] in visible for cid in keyword.chunk_ids),
+                dtype=bool,
+                count=len(keyword.chunk_ids),
+            )
+            self._acl_cache[groups] = mask
+        return mask
+
+    def close(self) -> None:
+        """Release the catalog."""
+        self.catalog.close()

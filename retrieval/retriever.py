@@ -1,0 +1,162 @@
+"""Hybrid search: dense + keyword, fused per article, ACL-filtered, optionally reranked."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from retrieval.confidence import ConfidenceModel, Evidence
+from retrieval.fusion import best_per_article, weighted_rrf
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.reranker import Reranker
+from retrieval.schema import Hit, User
+from retrieval.terms import terms
+
+Mode = Literal["hybrid", "dense_only", "bm25_only"]
+_SNIPPET_CHARS = 320
+
+
+class Retriever(Protocol):
+    """What the rest of the product needs from retrieval."""
+
+    def search(self, query: str, user: User | None = None, k: int = 5) -> list[Hit]:
+        """Return the best articles for ``query`` that ``user`` may see, best first."""
+
+
+@dataclass
+class SearchTimings:
+    """Milliseconds spent per stage of the last search."""
+
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+class HybridRetriever:
+    """The default :class:`Retriever` over a :class:`KnowledgeBase`."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        mode: Mode = "hybrid",
+        confidence: ConfidenceModel | None = None,
+        reranker: Reranker | None = None,
+    ) -> None:
+        self.kb = kb
+        self.mode = mode
+        self.confidence = confidence or ConfidenceModel()
+        self.reranker = reranker
+        self.last_timings = SearchTimings()
+
+    def _weights(self, mode: Mode) -> dict[str, float]:
+        s = self.kb.settings
+        if mode == "dense_only":
+            return {"dense": 1.0, "keyword": 0.0}
+        if mode == "bm25_only":
+            return {"dense": 0.0, "keyword": 1.0}
+        return {"dense": s.dense_weight, "keyword": s.keyword_weight}
+
+    def search(
+        self, query: str, user: User | None = None, k: int = 5, mode: Mode | None = None
+    ) -> list[Hit]:
+        """Return up to ``k`` article hits for ``query`` visible to ``user`` (None: public only)."""
+        query = query.strip()
+        if not query:
+            return []
+        groups = (user or User()).groups
+        weights = self._weights(mode or self.mode)
+        n = self.kb.settings.candidates
+        clock = _Clock()
+        q_terms = terms(query)
+        clock.lap("terms")
+        dense = []
+        if weights["dense"] > 0:
+            vector = self.kb.embedder.embed_query(query)
+            clock.lap("embed")
+            dense = self.kb.dense.search(vector, n, groups)
+            clock.lap("dense")
+        keyword = []
+        if weights["keyword"] > 0:
+            keyword = self.kb.keyword.search(q_terms, n, self.kb.acl_mask(groups))
+            clock.lap("keyword")
+        hits = self._fuse(query, q_terms, dense, keyword, weights, k)
+        clock.lap("fuse")
+        if self.reranker is not None and hits:
+            hits = self.reranker.rerank(query, hits)
+            clock.lap("rerank")
+        self.last_timings = SearchTimings(clock.stages)
+        return hits
+
+    def _fuse(self, query, q_terms, dense, keyword, weights, k) -> list[Hit]:
+        article_of = {cid: cid.rsplit("#", 1)[0] for cid, *_ in dense}
+        article_of.update({cid: cid.rsplit("#", 1)[0] for cid, _ in keyword})
+        dense_best = best_per_article(((c, s) for c, s, _ in dense), article_of)
+        kw_best = best_per_article(keyword, article_of)
+        fused = weighted_rrf(
+            {"dense": [a for a, _, _ in dense_best], "keyword": [a for a, _, _ in kw_best]},
+            weights,
+            self.kb.settings.rrf_k,
+        )
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        d_info = {a: (rank, c, s) for rank, (a, c, s) in enumerate(dense_best, start=1)}
+        k_info = {a: (rank, c, s) for rank, (a, c, s) in enumerate(kw_best, start=1)}
+        chosen = {a: (d_info.get(a) or k_info[a])[1] for a, _ in ranked}
+        # Prefer the keyword chunk for the snippet when BM25 ranked the article higher.
+        for a, _ in ranked:
+            if a in k_info and (a not in d_info or k_info[a][0] < d_info[a][0]):
+                chosen[a] = k_info[a][1]
+        chunks = self.kb.catalog.chunks_by_id(list(chosen.values()))
+        kw_chunk_terms = self.kb.catalog.chunk_terms(
+            [k_info[a][1] for a, _ in ranked if a in k_info]
+        )
+        wanted = set(q_terms)
+        hits = []
+        for article_id, score in ranked:
+            entry = self.kb.catalog.article(article_id)
+            chunk = chunks.get(chosen[article_id])
+            if entry is None or chunk is None:
+                continue  # deleted between the index read and now
+            d = d_info.get(article_id)
+            kw = k_info.get(article_id)
+            coverage = 0.0
+            if kw and wanted:
+                coverage = len(wanted & set(kw_chunk_terms.get(kw[1], ()))) / len(wanted)
+            evidence = Evidence(
+                cosine=d[2] if d else 0.0,
+                coverage=coverage,
+                dense_rank=d[0] if d else None,
+                keyword_rank=kw[0] if kw else None,
+            )
+            hits.append(
+                Hit(
+                    article_id=article_id,
+                    title=entry.title,
+                    section=chunk.section,
+                    snippet=_snippet(chunk.text),
+                    source=entry.source,
+                    lang=entry.lang,
+                    chunk_id=chunk.chunk_id,
+                    dense_score=d[2] if d else None,
+                    keyword_score=kw[2] if kw else None,
+                    fused_score=score,
+                    confidence=self.confidence(evidence),
+                    tags=entry.tags,
+                    allowed_groups=entry.allowed_groups,
+                )
+            )
+        return hits
+
+
+def _snippet(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _SNIPPET_CHARS else text[: _SNIPPET_CHARS - 1].rstrip() + "…"
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.stages[name] = (now - self._t) * 1000
+        self._t = now

@@ -1,0 +1,43 @@
+"""Reciprocal rank fusion and chunk-to-article aggregation."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.fusion import best_per_article, rrf_ceiling, weighted_rrf
+
+pytestmark = pytest.mark.unit
+
+
+def test_item_ranked_high_by_both_beats_item_ranked_first_by_one() -> None:
+    fused = weighted_rrf({"dense": ["a", "b", "c"], "keyword": ["b", "d", "a"]}, {}, k=60)
+    assert max(fused, key=fused.get) == "b"
+
+
+def test_weights_shift_the_winner() -> None:
+    rankings = {"dense": ["a", "b"], "keyword": ["b", "a"]}
+    dense_heavy = weighted_rrf(rankings, {"dense": 3.0, "keyword": 1.0})
+    keyword_heavy = weighted_rrf(rankings, {"dense": 1.0, "keyword": 3.0})
+    assert max(dense_heavy, key=dense_heavy.get) == "a"
+    assert max(keyword_heavy, key=keyword_heavy.get) == "b"
+
+
+def test_zero_weight_ranker_is_ignored() -> None:
+    fused = weighted_rrf({"dense": ["x"], "keyword": ["y"]}, {"dense": 0.0, "keyword": 1.0})
+    assert set(fused) == {"y"}
+
+
+def test_ceiling_is_the_score_of_a_unanimous_first_place() -> None:
+    weights = {"dense": 1.0, "keyword": 2.0}
+    fused = weighted_rrf({"dense": ["a"], "keyword": ["a"]}, weights, k=10)
+    assert fused["a"] == pytest.approx(rrf_ceiling(weights, k=10))
+
+
+def test_best_chunk_represents_its_article() -> None:
+    chunks = [("A#2", 0.9), ("B#0", 0.8), ("A#0", 0.7), ("C#1", 0.5)]
+    article_of = {"A#2": "A", "B#0": "B", "A#0": "A", "C#1": "C"}
+    assert best_per_article(chunks, article_of) == [
+        ("A", "A#2", 0.9),
+        ("B", "B#0", 0.8),
+        ("C", "C#1", 0.5),
+    ]
