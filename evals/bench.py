@@ -57,7 +57,6 @@ def bench_ingest(tmp: Path, settings: RetrievalSettings) -> dict:
 def _fill(kb: KnowledgeBase, size: int, seed: int = 7) -> None:
     """Index ``size`` synthetic chunks: real KB sentences for BM25, random unit vectors."""
     rng = np.random.default_rng(seed)
-    pool = [c.text for a in load_dataset("sample").questions for c in [a]]  # placeholder
     pool = [
         line
         for p in SAMPLE_KB.rglob("*.md")

@@ -1,0 +1,107 @@
+"""The `servicedesk` command as a user runs it: a subprocess with its own data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ARTICLE = """---
+id: KB-OTP
+title: OTP 앱 재등록
+tags: [mfa, otp]
+---
+## 휴대폰을 바꿨을 때
+
+새 휴대폰에 Hanbit OTP 앱을 설치하고 포털에서 재등록합니다.
+"""
+STAFF = """---
+id: KB-FW
+title: Firewall change request
+allowed_groups: [it-staff]
+---
+Firewall changes need a CAB ticket two days ahead.
+"""
+
+
+def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SERVICEDESK_DATA_DIR": str(data_dir), "SERVICEDESK_PROGRESS": "false"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env,
+        timeout=300,
+    )
+
+
+@pytest.fixture()
+def kb_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "otp.md").write_text(ARTICLE, encoding="utf-8")
+    (folder / "fw.md").write_text(STAFF, encoding="utf-8")
+    return folder
+
+
+def test_ingest_search_show_delete_round_trip(tmp_path, kb_dir) -> None:
+    data = tmp_path / "data"
+    done = _cli(data, "ingest", str(kb_dir))
+    assert done.returncode == 0, done.stderr
+    assert "2 added" in done.stdout
+
+    again = _cli(data, "ingest", str(kb_dir))
+    assert "2 unchanged" in again.stdout and "0 chunks indexed" in again.stdout
+
+    found = _cli(data, "search", "폰 바꿨는데 otp 어떻게 해요", "--json")
+    hits = json.loads(found.stdout)["hits"]
+    assert hits[0]["article_id"] == "KB-OTP" and hits[0]["section"] == "휴대폰을 바꿨을 때"
+
+    public = json.loads(_cli(data, "search", "firewall change", "--json").stdout)["hits"]
+    staff = json.loads(
+        _cli(data, "search", "firewall change", "--json", "--groups", "it-staff").stdout
+    )["hits"]
+    assert "KB-FW" not in [h["article_id"] for h in public]
+    assert staff[0]["article_id"] == "KB-FW"
+
+    listing = _cli(data, "kb", "list")
+    assert "KB-OTP" in listing.stdout and "[it-staff]" in listing.stdout
+    shown = _cli(data, "kb", "show", "KB-OTP")
+    assert "새 휴대폰에" in shown.stdout
+    assert _cli(data, "kb", "delete", "KB-OTP").returncode == 0
+    assert "KB-OTP" not in _cli(data, "kb", "list").stdout
+    assert _cli(data, "kb", "show", "KB-OTP").returncode == 1
+
+
+def test_failed_files_give_one_line_each_and_a_non_zero_exit(tmp_path, kb_dir) -> None:
+    (kb_dir / "scan.pdf").write_bytes(b"not a pdf at all")
+    (kb_dir / "notes.xyz").write_text("?")
+    done = _cli(tmp_path / "data", "ingest", str(kb_dir))
+    assert done.returncode == 1
+    failed = [line for line in done.stderr.splitlines() if line.startswith("FAILED")]
+    assert len(failed) == 2
+    assert any("scan.pdf" in f and "corrupt PDF" in f for f in failed)
+    assert any("notes.xyz" in f and "unsupported" in f for f in failed)
+    assert "2 added" in done.stdout
+
+
+def test_invalid_configuration_is_refused_at_start(tmp_path) -> None:
+    env_dir = tmp_path / "data"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "kb", "list"], capture_output=True, text=True,
+        env={**os.environ, "SERVICEDESK_DATA_DIR": str(env_dir), "SERVICEDESK_CHUNK_TOKENS": "5"},
+        timeout=120,
+    )
+    assert done.returncode == 2 and "chunk_tokens" in done.stderr
+
+
+def test_unknown_embedder_is_a_clear_error(tmp_path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "search", "vpn"], capture_output=True, text=True,
+        env={**os.environ, "SERVICEDESK_DATA_DIR": str(tmp_path), "SERVICEDESK_EMBEDDER": "bert"},
+        timeout=120,
+    )
+    assert done.returncode == 2 and "unknown embedder 'bert'" in done.stderr

@@ -1,0 +1,44 @@
+"""Quality gate: the sample eval set must stay above the agreed thresholds (evals/thresholds.json)."""
+
+from __future__ import annotations
+
+import pytest
+
+from evals.datasets import load_dataset
+from evals.retrieval_eval import format_table, run_retrieval_eval
+from evals.thresholds import check
+from tests.conftest import QUIET
+
+pytestmark = pytest.mark.eval
+
+
+@pytest.fixture(scope="module")
+def sample_run(sample_kb):
+    # Same data folder as the session's sample KB, so its embedding cache is reused.
+    return run_retrieval_eval(load_dataset("sample"), sample_kb.settings, ingest_settings=QUIET)
+
+
+def test_sample_set_meets_every_threshold(sample_run) -> None:
+    print(format_table(sample_run.result))
+    problems = check(sample_run.result)
+    assert not problems, "quality regression:\n" + "\n".join(problems)
+
+
+def test_sample_set_ingests_cleanly(sample_run) -> None:
+    assert sample_run.result["ingest_failures"] == []
+    assert sample_run.result["articles"] >= 60
+
+
+def test_hybrid_beats_each_ranker_alone(sample_run) -> None:
+    r = sample_run.result
+    assert r["hybrid"]["ndcg@10"] > r["bm25_only"]["ndcg@10"]
+    assert r["hybrid"]["ndcg@10"] > r["dense_only"]["ndcg@10"]
+
+
+def test_restricted_questions_never_retrieve_restricted_articles(sample_run) -> None:
+    restricted = {"KB-DC-001", "KB-ADM-001", "KB-FW-001", "KB-ERP-002"}
+    leaked = [
+        q["qid"] for q in sample_run.per_question
+        if not q["user_groups"] and {h["id"] for h in q["hits"]} & restricted
+    ]
+    assert leaked == []
