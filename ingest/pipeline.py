@@ -62,6 +62,24 @@ class IngestReport:
         )
 
 
+# Articles are written in batches of about this many chunks: one embedding call, one Chroma write
+# and one catalog transaction per batch instead of per article.
+BATCH_CHUNKS = 64
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    batch: list = []
+    count = 0
+    for item in items:
+        batch.append(item)
+        count += len(item[1])
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
+
+
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Yield files under the given paths (folders recursively), skipping hidden ones."""
     for path in paths:
@@ -160,17 +178,27 @@ class Ingestor:
         total = sum(len(chunks) for _, chunks, _ in todo)
         show = self.settings.progress and total >= 50
         with tqdm(total=total, unit="chunk", disable=not show, desc="indexing") as bar:
-            for entry, chunks, path in todo:
+            for batch in _batches(todo, BATCH_CHUNKS):
                 try:
-                    self.kb.upsert(entry, chunks)
-                except Exception as err:  # one bad article must not stop the run
-                    report.failures.append(FileFailure(str(path), f"indexing failed: {err}"))
-                    for bucket in (report.added, report.updated):
-                        if entry.article_id in bucket:
-                            bucket.remove(entry.article_id)
-                    continue
-                report.chunks_indexed += len(chunks)
-                bar.update(len(chunks))
+                    self.kb.upsert_many([(entry, chunks) for entry, chunks, _ in batch])
+                    done = batch
+                except Exception:
+                    # Find the article that broke the batch; the others still get indexed.
+                    done = [item for item in batch if self._index_one(item, report)]
+                report.chunks_indexed += sum(len(chunks) for _, chunks, _ in done)
+                bar.update(sum(len(chunks) for _, chunks, _ in batch))
+
+    def _index_one(self, item: tuple, report: IngestReport) -> bool:
+        entry, chunks, path = item
+        try:
+            self.kb.upsert(entry, chunks)
+            return True
+        except Exception as err:  # one bad article must not stop the run
+            report.failures.append(FileFailure(str(path), f"indexing failed: {err}"))
+            for bucket in (report.added, report.updated):
+                if entry.article_id in bucket:
+                    bucket.remove(entry.article_id)
+            return False
 
     def _prune(self, loaded: dict[str, set[str]]) -> list[str]:
         """Delete articles whose file is gone, or whose file no longer yields them."""

@@ -87,41 +87,49 @@ class Catalog:
         self, entry: ArticleEntry, chunks: list[Chunk], terms: list[list[str]]
     ) -> None:
         """Store an article and its chunks, replacing any previous version, atomically."""
-        entry.chunk_count = len(chunks)
-        entry.indexed_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self.replace_articles([(entry, chunks, terms)])
+
+    def replace_articles(
+        self, items: list[tuple[ArticleEntry, list[Chunk], list[list[str]]]]
+    ) -> None:
+        """Store several articles with their chunks in one transaction."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._tx() as db:
-            db.execute("DELETE FROM chunks WHERE article_id=?", (entry.article_id,))
-            db.execute(
-                "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    entry.article_id,
-                    entry.title,
-                    entry.source,
-                    entry.lang,
-                    entry.content_hash,
-                    json.dumps(entry.tags, ensure_ascii=False),
-                    json.dumps(entry.allowed_groups, ensure_ascii=False),
-                    entry.owner,
-                    entry.updated,
-                    entry.chunk_count,
-                    entry.indexed_at,
-                    entry.origin,
-                ),
-            )
-            db.executemany(
-                "INSERT INTO chunks VALUES (?,?,?,?,?,?)",
-                [
+            for entry, chunks, terms in items:
+                entry.chunk_count = len(chunks)
+                entry.indexed_at = now
+                db.execute("DELETE FROM chunks WHERE article_id=?", (entry.article_id,))
+                db.execute(
+                    "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
-                        c.chunk_id,
-                        c.article_id,
-                        c.ordinal,
-                        c.section,
-                        c.text,
-                        json.dumps(t, ensure_ascii=False),
-                    )
-                    for c, t in zip(chunks, terms, strict=True)
-                ],
-            )
+                        entry.article_id,
+                        entry.title,
+                        entry.source,
+                        entry.lang,
+                        entry.content_hash,
+                        json.dumps(entry.tags, ensure_ascii=False),
+                        json.dumps(entry.allowed_groups, ensure_ascii=False),
+                        entry.owner,
+                        entry.updated,
+                        entry.chunk_count,
+                        entry.indexed_at,
+                        entry.origin,
+                    ),
+                )
+                db.executemany(
+                    "INSERT INTO chunks VALUES (?,?,?,?,?,?)",
+                    [
+                        (
+                            c.chunk_id,
+                            c.article_id,
+                            c.ordinal,
+                            c.section,
+                            c.text,
+                            json.dumps(t, ensure_ascii=False),
+                        )
+                        for c, t in zip(chunks, terms, strict=True)
+                    ],
+                )
             self._bump(db)
 
     def delete_article(self, article_id: str) -> bool:

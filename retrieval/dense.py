@@ -70,6 +70,7 @@ class DenseIndex:
             collection_metadata={"embedder": embedder.name, "dim": embedder.dim},
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
+        self._collection = client.get_collection(name)
 
     @staticmethod
     def _check_embedder(client: chromadb.ClientAPI, name: str, embedder: TokenAwareEmbeddings):
@@ -86,18 +87,23 @@ class DenseIndex:
 
     def add(self, entry: ArticleEntry, chunks: list[Chunk]) -> None:
         """Embed and store an article's chunks (ids are stable, so this upserts)."""
-        if chunks:
+        self.add_many([(entry, chunks)])
+
+    def add_many(self, items: list[tuple[ArticleEntry, list[Chunk]]]) -> None:
+        """Embed and store the chunks of several articles in one call."""
+        pairs = [(entry, c) for entry, chunks in items for c in chunks]
+        if pairs:
             self.store.add_texts(
-                [c.indexed_text for c in chunks],
-                metadatas=[chunk_metadata(entry, c) for c in chunks],
-                ids=[c.chunk_id for c in chunks],
+                [c.indexed_text for _, c in pairs],
+                metadatas=[chunk_metadata(entry, c) for entry, c in pairs],
+                ids=[c.chunk_id for _, c in pairs],
             )
 
     def add_vectors(
         self, entry: ArticleEntry, chunks: list[Chunk], vectors: list[list[float]]
     ) -> None:
         """Store chunks with vectors computed elsewhere (bulk loads, benchmarks)."""
-        self.store._collection.add(
+        self._collection.add(
             ids=[c.chunk_id for c in chunks],
             embeddings=vectors,
             metadatas=[chunk_metadata(entry, c) for c in chunks],
@@ -111,7 +117,14 @@ class DenseIndex:
 
     def delete_article(self, article_id: str) -> None:
         """Remove every chunk of an article."""
-        self.store._collection.delete(where={"article_id": article_id})
+        self.delete_articles([article_id])
+
+    def delete_articles(self, article_ids: list[str]) -> None:
+        """Remove every chunk of several articles."""
+        for i in range(0, len(article_ids), 500):
+            part = article_ids[i : i + 500]
+            where = {"article_id": part[0]} if len(part) == 1 else {"article_id": {"$in": part}}
+            self._collection.delete(where=where)
 
     def ids(self) -> set[str]:
         """All chunk ids stored."""
@@ -121,7 +134,7 @@ class DenseIndex:
         self, vector: list[float], k: int, groups: frozenset[str] | None
     ) -> list[tuple[str, float, dict]]:
         """Nearest chunks as (chunk id, cosine similarity, metadata), best first."""
-        n = self.store._collection.count()
+        n = self._collection.count()
         if n == 0:
             return []
         found = self.store.similarity_search_by_vector_with_relevance_scores(

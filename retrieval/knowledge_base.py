@@ -66,10 +66,17 @@ class KnowledgeBase:
 
     def upsert(self, entry: ArticleEntry, chunks: list[Chunk]) -> None:
         """Index (or re-index) one article with its chunks."""
-        terms = terms_many([c.indexed_text for c in chunks])
-        self.catalog.replace_article(entry, chunks, terms)
-        self.dense.delete_article(entry.article_id)
-        self.dense.add(entry, chunks)
+        self.upsert_many([(entry, chunks)])
+
+    def upsert_many(self, items: list[tuple[ArticleEntry, list[Chunk]]]) -> None:
+        """Index several articles in one write per store (per-call costs dominate otherwise)."""
+        texts = [c.indexed_text for _, chunks in items for c in chunks]
+        terms = iter(terms_many(texts))
+        self.catalog.replace_articles(
+            [(entry, chunks, [next(terms) for _ in chunks]) for entry, chunks in items]
+        )
+        self.dense.delete_articles([entry.article_id for entry, _ in items])
+        self.dense.add_many(items)
 
     def delete(self, article_id: str) -> bool:
         """Remove an article from every index; return whether it was there."""

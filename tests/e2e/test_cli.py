@@ -33,7 +33,10 @@ Firewall changes need a CAB ticket two days ahead.
 def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SERVICEDESK_DATA_DIR": str(data_dir), "SERVICEDESK_PROGRESS": "false"}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env,
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
         timeout=300,
     )
 
@@ -91,7 +94,9 @@ def test_failed_files_give_one_line_each_and_a_non_zero_exit(tmp_path, kb_dir) -
 def test_invalid_configuration_is_refused_at_start(tmp_path) -> None:
     env_dir = tmp_path / "data"
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "kb", "list"], capture_output=True, text=True,
+        [sys.executable, "-m", "bot.cli", "kb", "list"],
+        capture_output=True,
+        text=True,
         env={**os.environ, "SERVICEDESK_DATA_DIR": str(env_dir), "SERVICEDESK_CHUNK_TOKENS": "5"},
         timeout=120,
     )
@@ -100,7 +105,9 @@ def test_invalid_configuration_is_refused_at_start(tmp_path) -> None:
 
 def test_unknown_embedder_is_a_clear_error(tmp_path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "search", "vpn"], capture_output=True, text=True,
+        [sys.executable, "-m", "bot.cli", "search", "vpn"],
+        capture_output=True,
+        text=True,
         env={**os.environ, "SERVICEDESK_DATA_DIR": str(tmp_path), "SERVICEDESK_EMBEDDER": "bert"},
         timeout=120,
     )

@@ -1,4 +1,4 @@
-"""Quality gate: the sample eval set must stay above the agreed thresholds (evals/thresholds.json)."""
+"""Quality gate: the sample eval set stays above the thresholds in evals/thresholds.json."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def test_hybrid_beats_each_ranker_alone(sample_run) -> None:
 def test_restricted_questions_never_retrieve_restricted_articles(sample_run) -> None:
     restricted = {"KB-DC-001", "KB-ADM-001", "KB-FW-001", "KB-ERP-002"}
     leaked = [
-        q["qid"] for q in sample_run.per_question
+        q["qid"]
+        for q in sample_run.per_question
         if not q["user_groups"] and {h["id"] for h in q["hits"]} & restricted
     ]
     assert leaked == []
