@@ -26,11 +26,11 @@ class Evidence:
 class ConfidenceModel:
     """A logistic model over the evidence; coefficients are chosen by evaluation."""
 
-    cosine_center: float = 0.82
-    cosine_scale: float = 40.0
-    coverage_weight: float = 3.0
-    agreement_weight: float = 1.0
-    bias: float = -1.5
+    cosine_center: float = 0.88
+    cosine_scale: float = 21.8
+    coverage_weight: float = 2.76
+    agreement_weight: float = 1.76
+    bias: float = 0.0
 
     def __call__(self, ev: Evidence) -> float:
         """Return the probability-like confidence for one article."""

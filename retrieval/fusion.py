@@ -40,3 +40,32 @@ def weighted_rrf(
 def rrf_ceiling(weights: Mapping[str, float], k: int = 60) -> float:
     """The fused score of an item ranked first by every ranker (for scaling to [0, 1])."""
     return sum(w / (k + 1) for w in weights.values() if w > 0)
+
+
+def min_max(scores: Mapping[str, float]) -> dict[str, float]:
+    """Scale scores to [0, 1] within one result list (all equal: all 1)."""
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    if hi - lo < 1e-12:
+        return {key: 1.0 for key in scores}
+    return {key: (value - lo) / (hi - lo) for key, value in scores.items()}
+
+
+def convex(
+    scores: Mapping[str, Mapping[str, float]], weights: Mapping[str, float]
+) -> dict[str, float]:
+    """Weighted sum of min-max normalised scores; an item a ranker missed gets 0 from it.
+
+    Unlike rank fusion this keeps how far ahead a ranker's first result is, which matters
+    when one ranker is sure and the other is guessing.
+    """
+    total = sum(w for w in weights.values() if w > 0) or 1.0
+    fused: dict[str, float] = {}
+    for name, ranked in scores.items():
+        weight = weights.get(name, 1.0)
+        if weight <= 0:
+            continue
+        for item, value in min_max(ranked).items():
+            fused[item] = fused.get(item, 0.0) + weight / total * value
+    return fused

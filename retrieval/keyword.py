@@ -61,15 +61,27 @@ class KeywordIndex:
         return len(self.chunk_ids)
 
     def search(
-        self, query_terms: list[str], k: int, allowed: np.ndarray | None = None
+        self,
+        query_terms: list[str],
+        k: int,
+        allowed: np.ndarray | None = None,
+        expansion: list[str] | None = None,
+        expansion_weight: float = 0.5,
     ) -> list[tuple[str, float]]:
         """Return up to ``k`` (chunk id, BM25 score) pairs with a positive score.
 
         ``allowed`` is a boolean mask over chunks (the ACL); masked chunks never appear.
+        ``expansion`` terms (glossary equivalents) add their own BM25 score, down-weighted.
         """
-        if self._retriever is None or not query_terms:
+        if self._retriever is None or not (query_terms or expansion):
             return []
-        scores = self._retriever.get_scores(query_terms)
+        scores = (
+            self._retriever.get_scores(query_terms)
+            if query_terms
+            else np.zeros(len(self.chunk_ids), dtype=np.float32)
+        )
+        if expansion:
+            scores = scores + expansion_weight * self._retriever.get_scores(expansion)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         k = min(k, len(scores))

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from retrieval.confidence import ConfidenceModel, Evidence
-from retrieval.fusion import best_per_article, weighted_rrf
+from retrieval.fusion import best_per_article, convex, weighted_rrf
+from retrieval.glossary import DEFAULT, Glossary, load_glossary
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.reranker import Reranker
 from retrieval.schema import Hit, User
@@ -46,6 +47,10 @@ class HybridRetriever:
         self.confidence = confidence or ConfidenceModel()
         self.reranker = reranker
         self.last_timings = SearchTimings()
+        source = kb.settings.glossary
+        self.glossary: Glossary | None = None
+        if source != "none":
+            self.glossary = load_glossary(str(DEFAULT if source == "builtin" else source))
 
     def _weights(self, mode: Mode) -> dict[str, float]:
         s = self.kb.settings
@@ -76,7 +81,10 @@ class HybridRetriever:
             clock.lap("dense")
         keyword = []
         if weights["keyword"] > 0:
-            keyword = self.kb.keyword.search(q_terms, n, self.kb.acl_mask(groups))
+            expansion = self.glossary.expand(q_terms) if self.glossary else []
+            keyword = self.kb.keyword.search(
+                q_terms, n, self.kb.acl_mask(groups), expansion, self.kb.settings.glossary_weight
+            )
             clock.lap("keyword")
         hits = self._fuse(query, q_terms, dense, keyword, weights, k)
         clock.lap("fuse")
@@ -91,11 +99,20 @@ class HybridRetriever:
         article_of.update({cid: cid.rsplit("#", 1)[0] for cid, _ in keyword})
         dense_best = best_per_article(((c, s) for c, s, _ in dense), article_of)
         kw_best = best_per_article(keyword, article_of)
-        fused = weighted_rrf(
-            {"dense": [a for a, _, _ in dense_best], "keyword": [a for a, _, _ in kw_best]},
-            weights,
-            self.kb.settings.rrf_k,
-        )
+        if self.kb.settings.fusion == "rrf":
+            fused = weighted_rrf(
+                {"dense": [a for a, _, _ in dense_best], "keyword": [a for a, _, _ in kw_best]},
+                weights,
+                self.kb.settings.rrf_k,
+            )
+        else:
+            fused = convex(
+                {
+                    "dense": {a: s for a, _, s in dense_best},
+                    "keyword": {a: s for a, _, s in kw_best},
+                },
+                weights,
+            )
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
         d_info = {a: (rank, c, s) for rank, (a, c, s) in enumerate(dense_best, start=1)}
         k_info = {a: (rank, c, s) for rank, (a, c, s) in enumerate(kw_best, start=1)}

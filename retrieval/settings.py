@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,10 +28,17 @@ class RetrievalSettings(BaseSettings):
     )
     chunk_tokens: int = Field(200, ge=32, le=512, description="chunk size in embedder tokens")
     chunk_overlap: int = Field(30, ge=0, le=256)
+    fusion: Literal["convex", "rrf"] = Field(
+        "convex", description="convex: weighted min-max scores; rrf: reciprocal rank fusion"
+    )
     dense_weight: float = Field(1.0, ge=0.0)
     keyword_weight: float = Field(1.0, ge=0.0)
     rrf_k: int = Field(60, ge=1)
     candidates: int = Field(50, ge=1, le=1000, description="chunks fetched per ranker")
+    glossary: str = Field(
+        "builtin", description="builtin | none | path to a file of equivalent words per line"
+    )
+    glossary_weight: float = Field(0.5, ge=0.0, le=1.0)
     rerank_model: str | None = Field(None, description="CrossEncoder name or path; off if empty")
 
     @model_validator(mode="after")
@@ -41,6 +48,13 @@ class RetrievalSettings(BaseSettings):
         if self.dense_weight == 0 and self.keyword_weight == 0:
             raise ValueError("dense_weight and keyword_weight cannot both be 0")
         return self
+
+    @field_validator("glossary")
+    @classmethod
+    def _glossary_exists(cls, value: str) -> str:
+        if value not in ("builtin", "none") and not Path(value).is_file():
+            raise ValueError(f"glossary file {value!r} does not exist")
+        return value
 
     @property
     def index_dir(self) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.fusion import best_per_article, rrf_ceiling, weighted_rrf
+from retrieval.fusion import best_per_article, convex, min_max, rrf_ceiling, weighted_rrf
 
 pytestmark = pytest.mark.unit
 
@@ -41,3 +41,27 @@ def test_best_chunk_represents_its_article() -> None:
         ("B", "B#0", 0.8),
         ("C", "C#1", 0.5),
     ]
+
+
+def test_min_max_scales_to_unit_interval() -> None:
+    assert min_max({"a": 2.0, "b": 4.0, "c": 3.0}) == {"a": 0.0, "b": 1.0, "c": 0.5}
+    assert min_max({"a": 7.0}) == {"a": 1.0} and min_max({}) == {}
+
+
+def test_convex_fusion_keeps_a_confident_rankers_lead() -> None:
+    # Dense barely prefers x; BM25 is far surer of y: score fusion follows the surer ranker,
+    # where rank fusion would call it a tie.
+    dense = {"x": 0.81, "y": 0.80, "z": 0.60}
+    keyword = {"y": 12.0, "x": 2.0, "z": 1.0}
+    fused = convex({"dense": dense, "keyword": keyword}, {"dense": 1.0, "keyword": 1.0})
+    assert max(fused, key=fused.get) == "y"
+    ranks = weighted_rrf({"dense": ["x", "y", "z"], "keyword": ["y", "x", "z"]}, {})
+    assert ranks["x"] == pytest.approx(ranks["y"])
+
+
+def test_convex_item_missed_by_a_ranker_gets_nothing_from_it() -> None:
+    fused = convex(
+        {"dense": {"a": 0.9, "b": 0.1}, "keyword": {"c": 5.0, "d": 1.0}},
+        {"dense": 1.0, "keyword": 3.0},
+    )
+    assert fused == pytest.approx({"a": 0.25, "b": 0.0, "c": 0.75, "d": 0.0})
