@@ -59,23 +59,30 @@ def _fill(kb: KnowledgeBase, size: int, seed: int = 7) -> None:
     rng = np.random.default_rng(seed)
     pool = [
         line
-        for p in SAMPLE_KB.rglob("*.md")
-        for line in p.read_text("utf-8").splitlines()
+        for path in SAMPLE_KB.rglob("*.md")
+        for line in path.read_text("utf-8").splitlines()
         if len(line) > 20
-    ] or [q.question for q in load_dataset("sample").questions]
+    ]
+    # Analyse each sentence once; a synthetic chunk's terms are those of its three sentences.
+    pool_terms = terms_many(pool)
     batch = 5000
     for start in range(0, size, batch):
         n = min(batch, size - start)
-        texts = [" ".join(rng.choice(pool, 3)) for _ in range(n)]
+        picks = rng.integers(0, len(pool), size=(n, 3))
+        texts = [" ".join(pool[i] for i in row) for row in picks]
+        terms = [[t for i in row for t in pool_terms[i]] for row in picks]
         vectors = rng.normal(size=(n, kb.embedder.dim)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        items = []
         # One synthetic article per 5 chunks, like a real KB.
         for a0 in range(0, n, 5):
             aid = f"BENCH-{start + a0:07d}"
             entry = ArticleEntry(aid, f"bench {aid}", "bench", "ko", "x", origin="bench")
             chunks = [Chunk(aid, i, "", texts[a0 + i], entry.title) for i in range(min(5, n - a0))]
-            kb.catalog.replace_article(entry, chunks, terms_many([c.indexed_text for c in chunks]))
-            kb.dense.add_vectors(entry, chunks, vectors[a0 : a0 + len(chunks)].tolist())
+            items.append((entry, chunks, terms[a0 : a0 + len(chunks)]))
+        kb.catalog.replace_articles(items)
+        pairs = [(entry, c) for entry, chunks, _ in items for c in chunks]
+        kb.dense.add_vectors(pairs, vectors.tolist())
     kb.refresh_keyword(force=True)
 
 

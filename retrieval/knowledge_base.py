@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,7 @@ class KnowledgeBase:
         self.catalog.set_meta("embedder", self.embedder.name)
         self._keyword: KeywordIndex | None = None
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="terms")
         self._acl_cache: dict[frozenset[str], np.ndarray] = {}
 
     # -- writing -------------------------------------------------------------------------
@@ -71,12 +73,16 @@ class KnowledgeBase:
     def upsert_many(self, items: list[tuple[ArticleEntry, list[Chunk]]]) -> None:
         """Index several articles in one write per store (per-call costs dominate otherwise)."""
         texts = [c.indexed_text for _, chunks in items for c in chunks]
-        terms = iter(terms_many(texts))
+        # Morphological analysis runs beside the embedder (which releases the GIL), so keyword
+        # terms cost almost no wall time; the vectors land in the embedding cache.
+        pending = self._pool.submit(terms_many, texts)
+        self.embedder.embed_documents(texts)
+        terms = iter(pending.result())
         self.catalog.replace_articles(
             [(entry, chunks, [next(terms) for _ in chunks]) for entry, chunks in items]
         )
         self.dense.delete_articles([entry.article_id for entry, _ in items])
-        self.dense.add_many(items)
+        self.dense.add_many(items)  # embeds through LangChain: every vector is a cache hit
 
     def delete(self, article_id: str) -> bool:
         """Remove an article from every index; return whether it was there."""
@@ -146,5 +152,6 @@ class KnowledgeBase:
         return mask
 
     def close(self) -> None:
-        """Release the catalog."""
+        """Release the catalog and the worker thread."""
+        self._pool.shutdown(wait=True)
         self.catalog.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,13 @@ from retrieval.knowledge_base import KnowledgeBase
 from retrieval.settings import RetrievalSettings
 
 QUIET = IngestSettings(progress=False)
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def make_kb(data_dir: Path, embedder=None, **overrides) -> KnowledgeBase:

@@ -30,8 +30,9 @@ Firewall changes need a CAB ticket two days ahead.
 """
 
 
-def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+def _cli(data_dir: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SERVICEDESK_DATA_DIR": str(data_dir), "SERVICEDESK_PROGRESS": "false"}
+    env.update({f"SERVICEDESK_{k.upper()}": v for k, v in env_extra.items()})
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         capture_output=True,
@@ -92,23 +93,10 @@ def test_failed_files_give_one_line_each_and_a_non_zero_exit(tmp_path, kb_dir) -
 
 
 def test_invalid_configuration_is_refused_at_start(tmp_path) -> None:
-    env_dir = tmp_path / "data"
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "kb", "list"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SERVICEDESK_DATA_DIR": str(env_dir), "SERVICEDESK_CHUNK_TOKENS": "5"},
-        timeout=120,
-    )
+    done = _cli(tmp_path / "data", "kb", "list", chunk_tokens="5")
     assert done.returncode == 2 and "chunk_tokens" in done.stderr
 
 
 def test_unknown_embedder_is_a_clear_error(tmp_path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "search", "vpn"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SERVICEDESK_DATA_DIR": str(tmp_path), "SERVICEDESK_EMBEDDER": "bert"},
-        timeout=120,
-    )
+    done = _cli(tmp_path, "search", "vpn", embedder="bert")
     assert done.returncode == 2 and "unknown embedder 'bert'" in done.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,19 +12,14 @@ import uvicorn
 
 from bot.settings import BotSettings
 from bot.web.app import create_app
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def base_url(sample_kb) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     app = create_app(sample_kb, BotSettings(max_question_chars=500))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
