@@ -46,6 +46,17 @@ def _open_kb(retrieval_settings):
         _fail(str(err))
 
 
+def _drop_index(rs) -> None:
+    """Forget the whole index (catalog, BM25, local or remote Chroma collection)."""
+    from retrieval.dense import connect_chroma
+
+    shutil.rmtree(rs.index_dir, ignore_errors=True)
+    if rs.chroma_mode == "http":
+        client = connect_chroma("http", rs.index_dir, rs.chroma_host, rs.chroma_port)
+        if rs.collection in {c.name for c in client.list_collections()}:
+            client.delete_collection(rs.collection)
+
+
 @app.callback()
 def main() -> None:
     """Models load offline only: no hub download is ever attempted."""
@@ -68,7 +79,7 @@ def ingest(
     if not targets:
         _fail("give at least one PATH (or --sample)")
     if reindex:
-        shutil.rmtree(rs.index_dir, ignore_errors=True)
+        _drop_index(rs)
     kb = _open_kb(rs)
     report = Ingestor(kb, ins).run(targets, prune=prune)
     for failure in report.failures:

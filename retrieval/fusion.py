@@ -37,11 +37,6 @@ def weighted_rrf(
     return fused
 
 
-def rrf_ceiling(weights: Mapping[str, float], k: int = 60) -> float:
-    """The fused score of an item ranked first by every ranker (for scaling to [0, 1])."""
-    return sum(w / (k + 1) for w in weights.values() if w > 0)
-
-
 def min_max(scores: Mapping[str, float]) -> dict[str, float]:
     """Scale scores to [0, 1] within one result list (all equal: all 1)."""
     if not scores:

@@ -88,22 +88,3 @@ class KeywordIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(self.chunk_ids[i], float(scores[i])) for i in top if scores[i] > 0]
-
-    def max_score(self, query_terms: list[str]) -> float:
-        """BM25 score a chunk made only of the query's terms would roughly get (for scaling)."""
-        if self._retriever is None or not query_terms:
-            return 0.0
-        vocab = self._retriever.vocab_dict
-        idf_sum = 0.0
-        n_docs = len(self.chunk_ids)
-        for term in set(query_terms):
-            tid = vocab.get(term)
-            if tid is None:
-                continue
-            df = self._document_frequency(tid)
-            idf_sum += float(np.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
-        return idf_sum * 2.2 / (1 + 1.2)  # tf saturates at (k1+1)/(1+k1*...) ≈ 1 per term
-
-    def _document_frequency(self, term_id: int) -> int:
-        indptr = self._retriever.scores["indptr"]
-        return int(indptr[term_id + 1] - indptr[term_id])

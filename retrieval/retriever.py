@@ -86,7 +86,7 @@ class HybridRetriever:
                 q_terms, n, self.kb.acl_mask(groups), expansion, self.kb.settings.glossary_weight
             )
             clock.lap("keyword")
-        hits = self._fuse(query, q_terms, dense, keyword, weights, k)
+        hits = self._fuse(q_terms, dense, keyword, weights, k)
         clock.lap("fuse")
         if self.reranker is not None and hits:
             hits = self.reranker.rerank(query, hits)
@@ -94,52 +94,28 @@ class HybridRetriever:
         self.last_timings = SearchTimings(clock.stages)
         return hits
 
-    def _fuse(self, query, q_terms, dense, keyword, weights, k) -> list[Hit]:
+    def _fuse(self, q_terms, dense, keyword, weights, k) -> list[Hit]:
         article_of = {cid: cid.rsplit("#", 1)[0] for cid, *_ in dense}
         article_of.update({cid: cid.rsplit("#", 1)[0] for cid, _ in keyword})
         dense_best = best_per_article(((c, s) for c, s, _ in dense), article_of)
         kw_best = best_per_article(keyword, article_of)
-        if self.kb.settings.fusion == "rrf":
-            fused = weighted_rrf(
-                {"dense": [a for a, _, _ in dense_best], "keyword": [a for a, _, _ in kw_best]},
-                weights,
-                self.kb.settings.rrf_k,
-            )
-        else:
-            fused = convex(
-                {
-                    "dense": {a: s for a, _, s in dense_best},
-                    "keyword": {a: s for a, _, s in kw_best},
-                },
-                weights,
-            )
-        ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        ranked = self._rank(dense_best, kw_best, weights)[:k]
+        # Per article: (rank, best chunk id, score) in each ranker's own list.
         d_info = {a: (rank, c, s) for rank, (a, c, s) in enumerate(dense_best, start=1)}
         k_info = {a: (rank, c, s) for rank, (a, c, s) in enumerate(kw_best, start=1)}
-        chosen = {a: (d_info.get(a) or k_info[a])[1] for a, _ in ranked}
-        # Prefer the keyword chunk for the snippet when BM25 ranked the article higher.
-        for a, _ in ranked:
-            if a in k_info and (a not in d_info or k_info[a][0] < d_info[a][0]):
-                chosen[a] = k_info[a][1]
+        chosen = {a: _snippet_chunk(d_info.get(a), k_info.get(a)) for a, _ in ranked}
         chunks = self.kb.catalog.chunks_by_id(list(chosen.values()))
-        kw_chunk_terms = self.kb.catalog.chunk_terms(
-            [k_info[a][1] for a, _ in ranked if a in k_info]
-        )
-        wanted = set(q_terms)
+        kw_terms = self.kb.catalog.chunk_terms([k_info[a][1] for a, _ in ranked if a in k_info])
         hits = []
         for article_id, score in ranked:
             entry = self.kb.catalog.article(article_id)
             chunk = chunks.get(chosen[article_id])
             if entry is None or chunk is None:
                 continue  # deleted between the index read and now
-            d = d_info.get(article_id)
-            kw = k_info.get(article_id)
-            coverage = 0.0
-            if kw and wanted:
-                coverage = len(wanted & set(kw_chunk_terms.get(kw[1], ()))) / len(wanted)
+            d, kw = d_info.get(article_id), k_info.get(article_id)
             evidence = Evidence(
                 cosine=d[2] if d else 0.0,
-                coverage=coverage,
+                coverage=_coverage(q_terms, kw_terms.get(kw[1], ()) if kw else ()),
                 dense_rank=d[0] if d else None,
                 keyword_rank=kw[0] if kw else None,
             )
@@ -161,6 +137,37 @@ class HybridRetriever:
                 )
             )
         return hits
+
+    def _rank(self, dense_best, kw_best, weights) -> list[tuple[str, float]]:
+        """Fuse the two per-article lists; best first."""
+        if self.kb.settings.fusion == "rrf":
+            fused = weighted_rrf(
+                {"dense": [a for a, _, _ in dense_best], "keyword": [a for a, _, _ in kw_best]},
+                weights,
+                self.kb.settings.rrf_k,
+            )
+        else:
+            fused = convex(
+                {
+                    "dense": {a: s for a, _, s in dense_best},
+                    "keyword": {a: s for a, _, s in kw_best},
+                },
+                weights,
+            )
+        return sorted(fused.items(), key=lambda kv: -kv[1])
+
+
+def _snippet_chunk(dense: tuple | None, keyword: tuple | None) -> str:
+    """The chunk to show: the keyword one when BM25 ranked the article higher, else dense's."""
+    if keyword and (dense is None or keyword[0] < dense[0]):
+        return keyword[1]
+    return (dense or keyword)[1]
+
+
+def _coverage(query_terms: list[str], chunk_terms) -> float:
+    """Share of the query's distinct terms that the chunk contains."""
+    wanted = set(query_terms)
+    return len(wanted & set(chunk_terms)) / len(wanted) if wanted else 0.0
 
 
 def _snippet(text: str) -> str:

@@ -100,3 +100,14 @@ def test_invalid_configuration_is_refused_at_start(tmp_path) -> None:
 def test_unknown_embedder_is_a_clear_error(tmp_path) -> None:
     done = _cli(tmp_path, "search", "vpn", embedder="bert")
     assert done.returncode == 2 and "unknown embedder 'bert'" in done.stderr
+
+
+def test_switching_embedder_needs_and_gets_a_reindex(tmp_path, kb_dir) -> None:
+    data = tmp_path / "data"
+    assert _cli(data, "ingest", str(kb_dir)).returncode == 0
+    refused = _cli(data, "search", "otp", embedder="use-m3")
+    assert refused.returncode == 2 and "--reindex" in refused.stderr
+    rebuilt = _cli(data, "ingest", "--reindex", str(kb_dir), embedder="use-m3")
+    assert rebuilt.returncode == 0 and "2 added" in rebuilt.stdout
+    found = json.loads(_cli(data, "search", "OTP 재등록", "--json", embedder="use-m3").stdout)
+    assert found["hits"][0]["article_id"] == "KB-OTP"

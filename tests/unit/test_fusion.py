@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.fusion import best_per_article, convex, min_max, rrf_ceiling, weighted_rrf
+from retrieval.fusion import best_per_article, convex, min_max, weighted_rrf
 
 pytestmark = pytest.mark.unit
 
@@ -25,12 +25,6 @@ def test_weights_shift_the_winner() -> None:
 def test_zero_weight_ranker_is_ignored() -> None:
     fused = weighted_rrf({"dense": ["x"], "keyword": ["y"]}, {"dense": 0.0, "keyword": 1.0})
     assert set(fused) == {"y"}
-
-
-def test_ceiling_is_the_score_of_a_unanimous_first_place() -> None:
-    weights = {"dense": 1.0, "keyword": 2.0}
-    fused = weighted_rrf({"dense": ["a"], "keyword": ["a"]}, weights, k=10)
-    assert fused["a"] == pytest.approx(rrf_ceiling(weights, k=10))
 
 
 def test_best_chunk_represents_its_article() -> None:
