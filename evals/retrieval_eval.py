@@ -76,6 +76,7 @@ def run_retrieval_eval(
                     "lang": q.lang,
                     "gold": q.gold_doc_ids,
                     "should_escalate": q.should_escalate,
+                    "user_groups": q.user_groups,
                 }
                 for mode in PIPELINES:
                     started = time.perf_counter()
