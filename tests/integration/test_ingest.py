@@ -200,3 +200,20 @@ def test_restricted_article_is_invisible_without_its_group(tmp_path, corpus) -> 
         )
         assert "KB-SERVER" not in [h.article_id for h in public]
         assert staff[0].article_id == "KB-SERVER"
+
+
+def test_searches_from_many_threads_while_ingesting(tmp_path, corpus) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from retrieval.retriever import HybridRetriever
+
+    kb = make_kb(tmp_path / "data")
+    Ingestor(kb, QUIET).run([corpus])
+    retriever = HybridRetriever(kb)
+    _write(corpus, "printer.md", PRINTER.replace("FLOOR3-MFP", "FLOOR4-MFP"))
+    with ThreadPoolExecutor(4) as pool:
+        searches = [pool.submit(retriever.search, "VPN 설치", User(), 3) for _ in range(24)]
+        report = Ingestor(kb, QUIET).run([corpus])
+        results = [f.result() for f in searches]
+    assert report.updated == ["KB-PRINT"]
+    assert all(r and r[0].article_id == "KB-VPN" for r in results)
