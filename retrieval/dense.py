@@ -90,17 +90,12 @@ class DenseIndex:
             )
 
     def add(self, entry: ArticleEntry, chunks: list[Chunk]) -> None:
-        """Embed and store an article's chunks (ids are stable, so this upserts)."""
-        self.add_many([(entry, chunks)])
-
-    def add_many(self, items: list[tuple[ArticleEntry, list[Chunk]]]) -> None:
-        """Embed and store the chunks of several articles in one call."""
-        pairs = [(entry, c) for entry, chunks in items for c in chunks]
-        if pairs:
+        """Embed through LangChain and store an article's chunks (stable ids: this upserts)."""
+        if chunks:
             self.store.add_texts(
-                [c.indexed_text for _, c in pairs],
-                metadatas=[chunk_metadata(entry, c) for entry, c in pairs],
-                ids=[c.chunk_id for _, c in pairs],
+                [c.indexed_text for c in chunks],
+                metadatas=[chunk_metadata(entry, c) for c in chunks],
+                ids=[c.chunk_id for c in chunks],
             )
 
     def add_vectors(
@@ -163,7 +158,3 @@ class DenseIndex:
             vector, k=k, filter=where
         )
         return [(doc.id, 1.0 - float(dist), doc.metadata) for doc, dist in found]
-
-    def drop(self) -> None:
-        """Delete the whole collection (used when re-indexing with another embedder)."""
-        self._client.delete_collection(self._name)

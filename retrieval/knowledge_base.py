@@ -74,15 +74,15 @@ class KnowledgeBase:
         """Index several articles in one write per store (per-call costs dominate otherwise)."""
         texts = [c.indexed_text for _, chunks in items for c in chunks]
         # Morphological analysis runs beside the embedder (which releases the GIL), so keyword
-        # terms cost almost no wall time; the vectors land in the embedding cache.
+        # terms cost almost no wall time.
         pending = self._pool.submit(terms_many, texts)
-        self.embedder.embed_documents(texts)
+        vectors = self.embedder.embed_documents(texts)
         terms = iter(pending.result())
         self.catalog.replace_articles(
             [(entry, chunks, [next(terms) for _ in chunks]) for entry, chunks in items]
         )
         self.dense.delete_articles([entry.article_id for entry, _ in items])
-        self.dense.add_many(items)  # embeds through LangChain: every vector is a cache hit
+        self.dense.add_vectors([(entry, c) for entry, chunks in items for c in chunks], vectors)
 
     def delete(self, article_id: str) -> bool:
         """Remove an article from every index; return whether it was there."""
