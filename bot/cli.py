@@ -173,27 +173,99 @@ def search(
 
 
 @app.command()
+def ask(
+    question: str,
+    user: Annotated[str, typer.Option(help="who asks")] = "cli",
+    groups: Annotated[str, typer.Option(help="comma-separated groups of the asker")] = "",
+    backend: Annotated[str | None, typer.Option(help="llm | extractive")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    stream: Annotated[bool, typer.Option(help="print the answer as it is generated")] = True,
+) -> None:
+    """Ask the Desk a question: a grounded answer with sources, or a decline offering a ticket."""
+    from bot.wiring import build_desk
+    from llm_server.cli import llm_settings
+    from retrieval.schema import User
+
+    rs, _, bs = _settings()
+    if backend is not None:
+        if backend not in ("llm", "extractive"):
+            _fail(f"unknown backend {backend!r}")
+        bs = bs.model_copy(update={"answer_backend": backend})
+    desk = build_desk(_open_kb(rs), bs, llm_settings())
+    asker = User.with_groups(user, groups.split(","))
+    answer = None
+    streamed = False
+    for event in desk.ask_stream(question, asker):
+        if event.kind == "answer":
+            answer = event.data
+        elif event.kind == "token" and stream and not as_json:
+            typer.echo(event.data, nl=False)
+            streamed = True
+        elif event.kind == "reset" and streamed:
+            typer.echo(f"\n[replaced: {event.data}]")
+    assert answer is not None
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return
+    typer.echo("" if streamed else answer.text)
+    for c in answer.citations or answer.related:
+        where = f" > {c.section}" if c.section else ""
+        typer.echo(f"  [{c.n}] {c.title}{where} ({c.article_id})")
+    if answer.offer_ticket:
+        typer.echo(
+            "AI-generated from the articles above."
+            if answer.answered
+            else "Not answered: talk to a person to open a ticket."
+        )
+    typer.echo(
+        f"decision={answer.decision} confidence={answer.confidence:.2f} "
+        f"backend={answer.backend} model={answer.model or '-'} "
+        f"total={answer.latencies_ms.get('total', 0):.0f} ms"
+        + (f" fallback={answer.fallback_reason}" if answer.fallback_reason else ""),
+        err=True,
+    )
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
 ) -> None:
-    """Serve the web page and JSON API."""
+    """Serve the web page and JSON API (and start the LLM engine in the background)."""
+    import logging
+
     import uvicorn
 
     from bot.web.app import create_app
+    from bot.wiring import build_desk
+    from llm_server.background import BackgroundEngine
+    from llm_server.cli import llm_settings
 
     rs, _, bs = _settings()
+    ls = llm_settings()
     kb = _open_kb(rs)
     host = host or bs.web_host
     port = port or bs.web_port
+    engine = None
+    if bs.answer_backend == "llm" and bs.start_llm and ls.engine != "external":
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+        typer.echo(f"starting the {ls.engine} engine in the background; answers are extractive "
+                   "until it is ready")  # fmt: skip
+        engine = BackgroundEngine(ls, rs.data_dir / "logs").start()
     typer.echo(f"serving {kb.catalog.counts()[0]} articles on http://{host}:{port}")
-    uvicorn.run(create_app(kb, bs), host=host, port=port, log_level="info")
+    try:
+        uvicorn.run(create_app(kb, bs, build_desk(kb, bs, ls)), host=host, port=port)
+    finally:
+        if engine is not None:
+            engine.stop()
 
 
 def _register_subcommands() -> None:
     from evals.cli import bench, eval_app
+    from llm_server.cli import llm_app
 
     app.add_typer(eval_app, name="eval")
+    app.add_typer(llm_app, name="llm")
     app.command()(bench)
 
 

@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
-eval_app = typer.Typer(help="Measure retrieval quality on datasets.", no_args_is_help=True)
+eval_app = typer.Typer(
+    help="Measure retrieval and answer quality on datasets.", no_args_is_help=True
+)
 
 
 @eval_app.command("retrieval")
@@ -41,6 +43,70 @@ def eval_retrieval(
         typer.echo(f"wrote {json_out}")
     if thresholds:
         problems = check(run.result, thresholds)
+        for line in problems:
+            typer.echo(f"REGRESSION {line}", err=True)
+        if problems:
+            raise typer.Exit(1)
+
+
+@eval_app.command("run")
+def eval_run(
+    dataset: Annotated[str, typer.Option(help="dataset folder or name (e.g. sample)")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="write results here")] = None,
+    backend: Annotated[str | None, typer.Option(help="extractive | llm")] = None,
+    limit: Annotated[int | None, typer.Option(help="evaluate a subset of N questions")] = None,
+    threshold: Annotated[float | None, typer.Option(help="decision threshold to report")] = None,
+    thresholds: Annotated[
+        Path | None, typer.Option(help="fail if a metric falls below this file's minimums")
+    ] = None,
+) -> None:
+    """Run the whole Desk on every question: FCR, escalation, citations, token F1, latency."""
+    from bot.settings import BotSettings
+    from bot.wiring import build_chat_model
+    from evals.datasets import DatasetError, load_dataset
+    from evals.desk_eval import format_run, run_desk_eval
+    from evals.thresholds import check
+    from ingest.settings import IngestSettings
+    from llm_server.cli import llm_settings
+    from retrieval.settings import RetrievalSettings
+
+    if backend not in (None, "extractive", "llm"):
+        typer.echo(f"error: unknown backend {backend!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        data = load_dataset(dataset).subset(limit)
+    except DatasetError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    bot = BotSettings()
+    updates: dict = {"answer_backend": backend} if backend else {}
+    if threshold is not None:
+        updates["decision_threshold"] = threshold
+    bot = bot.model_copy(update=updates)
+    chat = build_chat_model(llm_settings(), bot)
+    if chat is not None and not chat.available():
+        typer.echo(
+            f"error: no LLM answers at {chat.settings.api_base}: start it with "
+            "`servicedesk llm serve` or use --backend extractive",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+    def progress(n: int, total: int) -> None:
+        if n % 10 == 0 or n == total:
+            typer.echo(f"  {n}/{total} questions", err=True)
+
+    run = run_desk_eval(
+        data, RetrievalSettings(), bot, chat, IngestSettings(progress=False), progress=progress
+    )
+    typer.echo(format_run(run.result))
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        payload = {**run.result, "per_question": run.per_question}
+        json_out.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+        typer.echo(f"wrote {json_out}")
+    if thresholds:
+        problems = check(run.result, thresholds, section=f"{run.result['dataset']}:run")
         for line in problems:
             typer.echo(f"REGRESSION {line}", err=True)
         if problems:

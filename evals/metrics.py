@@ -54,3 +54,21 @@ def percentiles(values: list[float]) -> dict[str, float]:
         return {"p50": 0.0, "p95": 0.0}
     arr = np.asarray(values)
     return {"p50": float(np.percentile(arr, 50)), "p95": float(np.percentile(arr, 95))}
+
+
+def token_f1(prediction: str, references: list[str]) -> float:
+    """Best token F1 of ``prediction`` against any reference (Korean split into morphemes)."""
+    from collections import Counter
+
+    from retrieval.terms import terms
+
+    pred = Counter(terms(prediction))
+    best = 0.0
+    for ref in references:
+        gold = Counter(terms(ref))
+        common = sum((pred & gold).values())
+        if not common:
+            continue
+        precision, recall = common / sum(pred.values()), common / sum(gold.values())
+        best = max(best, 2 * precision * recall / (precision + recall))
+    return best

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from evals.datasets import Dataset
 from evals.metrics import auroc, percentiles, ranking_metrics
-from ingest.pipeline import Ingestor
+from ingest.pipeline import Ingestor, IngestReport
 from ingest.settings import IngestSettings
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.retriever import HybridRetriever, Mode
@@ -52,6 +54,23 @@ def _summarise(
     return out
 
 
+@contextmanager
+def indexed_dataset(
+    dataset: Dataset,
+    settings: RetrievalSettings,
+    workdir: Path | None = None,
+    ingest_settings: IngestSettings | None = None,
+) -> Iterator[tuple[KnowledgeBase, IngestReport]]:
+    """``dataset``'s KB ingested into a throwaway store (removed afterwards)."""
+    with tempfile.TemporaryDirectory(prefix="sd-eval-", dir=workdir) as tmp:
+        kb = KnowledgeBase(settings, index_dir=Path(tmp) / "index")
+        try:
+            report = Ingestor(kb, ingest_settings or IngestSettings()).run(dataset.kb_paths)
+            yield kb, report
+        finally:
+            kb.close()
+
+
 def run_retrieval_eval(
     dataset: Dataset,
     settings: RetrievalSettings,
@@ -59,62 +78,63 @@ def run_retrieval_eval(
     ingest_settings: IngestSettings | None = None,
 ) -> RetrievalRun:
     """Index ``dataset``'s KB in a temporary store and run every question through each pipeline."""
-    with tempfile.TemporaryDirectory(prefix="sd-eval-", dir=workdir) as tmp:
-        kb = KnowledgeBase(settings, index_dir=Path(tmp) / "index")
-        try:
-            ingest = Ingestor(kb, ingest_settings or IngestSettings()).run(dataset.kb_paths)
-            retriever = HybridRetriever(kb)
-            rankings: dict[str, dict[str, list[str]]] = {m: {} for m in PIPELINES}
-            confidences: dict[str, float] = {}
-            latencies: list[float] = []
-            per_question = []
-            for q in dataset.questions:
-                user = User.with_groups("eval", q.user_groups)
-                record = {
-                    "qid": q.qid,
-                    "question": q.question,
-                    "lang": q.lang,
-                    "gold": q.gold_doc_ids,
-                    "should_escalate": q.should_escalate,
-                    "user_groups": q.user_groups,
-                }
-                for mode in PIPELINES:
-                    started = time.perf_counter()
-                    hits = retriever.search(q.question, user, k=10, mode=mode)
-                    elapsed = (time.perf_counter() - started) * 1000
-                    rankings[mode][q.qid] = [h.article_id for h in hits]
-                    if mode == "hybrid":
-                        latencies.append(elapsed)
-                        confidences[q.qid] = hits[0].confidence if hits else 0.0
-                        record["hits"] = [
-                            {
-                                "id": h.article_id,
-                                "dense": h.dense_score,
-                                "keyword": h.keyword_score,
-                                "fused": h.fused_score,
-                                "confidence": h.confidence,
-                            }
-                            for h in hits[:5]
-                        ]
-                per_question.append(record)
-            result = {
-                "dataset": dataset.name,
-                "questions": len(dataset.questions),
-                "answerable": sum(not q.should_escalate for q in dataset.questions),
-                "articles": kb.catalog.counts()[0],
-                "chunks": kb.catalog.counts()[1],
-                "ingest_failures": [f.line() for f in ingest.failures],
-                "config": _config(settings),
-            }
-            summary = _summarise(dataset, rankings, confidences)
-            result.update(summary["hybrid"])
-            result.update({mode: summary[mode] for mode in PIPELINES})
-            result["escalation_auroc"] = summary["escalation_auroc"]
-            result["per_language"] = summary["per_language"]
-            result["query_latency_ms"] = percentiles(latencies)
-            return RetrievalRun(result, per_question)
-        finally:
-            kb.close()
+    with indexed_dataset(dataset, settings, workdir, ingest_settings) as (kb, ingest):
+        return score_retrieval(dataset, kb, ingest)
+
+
+def score_retrieval(dataset: Dataset, kb: KnowledgeBase, ingest: IngestReport) -> RetrievalRun:
+    """Run every question of ``dataset`` through each pipeline over the indexed ``kb``."""
+    settings = kb.settings
+    retriever = HybridRetriever(kb)
+    rankings: dict[str, dict[str, list[str]]] = {m: {} for m in PIPELINES}
+    confidences: dict[str, float] = {}
+    latencies: list[float] = []
+    per_question = []
+    for q in dataset.questions:
+        user = User.with_groups("eval", q.user_groups)
+        record = {
+            "qid": q.qid,
+            "question": q.question,
+            "lang": q.lang,
+            "gold": q.gold_doc_ids,
+            "should_escalate": q.should_escalate,
+            "user_groups": q.user_groups,
+        }
+        for mode in PIPELINES:
+            started = time.perf_counter()
+            hits = retriever.search(q.question, user, k=10, mode=mode)
+            elapsed = (time.perf_counter() - started) * 1000
+            rankings[mode][q.qid] = [h.article_id for h in hits]
+            if mode == "hybrid":
+                latencies.append(elapsed)
+                confidences[q.qid] = hits[0].confidence if hits else 0.0
+                record["hits"] = [
+                    {
+                        "id": h.article_id,
+                        "dense": h.dense_score,
+                        "keyword": h.keyword_score,
+                        "fused": h.fused_score,
+                        "confidence": h.confidence,
+                    }
+                    for h in hits[:5]
+                ]
+        per_question.append(record)
+    result = {
+        "dataset": dataset.name,
+        "questions": len(dataset.questions),
+        "answerable": sum(not q.should_escalate for q in dataset.questions),
+        "articles": kb.catalog.counts()[0],
+        "chunks": kb.catalog.counts()[1],
+        "ingest_failures": [f.line() for f in ingest.failures],
+        "config": _config(settings),
+    }
+    summary = _summarise(dataset, rankings, confidences)
+    result.update(summary["hybrid"])
+    result.update({mode: summary[mode] for mode in PIPELINES})
+    result["escalation_auroc"] = summary["escalation_auroc"]
+    result["per_language"] = summary["per_language"]
+    result["query_latency_ms"] = percentiles(latencies)
+    return RetrievalRun(result, per_question)
 
 
 def _config(settings: RetrievalSettings) -> dict:

@@ -15,10 +15,13 @@ def _lookup(result: dict, dotted: str):
     return value
 
 
-def check(result: dict, thresholds_file: Path = DEFAULT) -> list[str]:
-    """Return one message per metric of ``result`` that fell below its minimum."""
+def check(result: dict, thresholds_file: Path = DEFAULT, section: str | None = None) -> list[str]:
+    """Return one message per metric of ``result`` that fell below its minimum.
+
+    ``section`` names the table entry (default: the dataset; ``NAME:run`` for ``eval run``).
+    """
     table = json.loads(thresholds_file.read_text(encoding="utf-8"))
-    minimums = table.get(result["dataset"], {})
+    minimums = table.get(section or result["dataset"], {})
     problems = []
     for metric, minimum in minimums.items():
         value = _lookup(result, metric)

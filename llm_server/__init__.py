@@ -1,4 +1,2 @@
-"""How the language model is served: one OpenAI-compatible API (vLLM on GPU, llama.cpp on CPU).
-
-Not built yet: the grounded-answers issue adds the engines and the client. Search works without it.
-"""
+"""How the language model is served (vLLM on GPU, llama.cpp on CPU, or an external URL), always
+behind one OpenAI-compatible API, and the one client the bot uses."""

@@ -125,6 +125,7 @@ class HybridRetriever:
                     title=entry.title,
                     section=chunk.section,
                     snippet=_snippet(chunk.text),
+                    text=chunk.text,
                     source=entry.source,
                     lang=entry.lang,
                     chunk_id=chunk.chunk_id,

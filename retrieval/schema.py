@@ -74,6 +74,7 @@ class Hit:
     rerank_score: float | None = None
     tags: list[str] = field(default_factory=list)
     allowed_groups: list[str] = field(default_factory=list)
+    text: str = ""  # the whole chunk the snippet comes from (what an answer is grounded on)
 
     def to_dict(self) -> dict:
         """Plain JSON-ready form."""

@@ -37,3 +37,84 @@ class HashEmbeddings(TokenAwareEmbeddings):
     def count_tokens(self, text: str) -> int:
         """One token per word."""
         return len(text.split())
+
+
+class ScriptedChatModel:
+    """A ``ChatModel`` that replies from a script and records every request (unit tests only).
+
+    A reply that is an exception is raised as ``LLMUnavailable`` (a dead or failing endpoint).
+    """
+
+    def __init__(self, replies, name: str = "scripted", up: bool = True, delay: float = 0.0):
+        self.replies = list(replies)
+        self.name = name
+        self.up = up
+        self.delay = delay
+        self.calls: list[list[tuple[str, str]]] = []
+
+    def available(self) -> bool:
+        """As configured by ``up``."""
+        return self.up
+
+    def complete(self, messages, max_tokens=None) -> str:
+        """The next scripted reply."""
+        return "".join(self.stream(messages, max_tokens))
+
+    def stream(self, messages, max_tokens=None):
+        """The next scripted reply in pieces of a few characters."""
+        import time
+
+        from llm_server.client import LLMUnavailable
+
+        self.calls.append(list(messages))
+        reply = self.replies.pop(0) if self.replies else "(script exhausted)"
+        if isinstance(reply, Exception):
+            raise LLMUnavailable(str(reply))
+        for i in range(0, len(reply), 6):
+            if self.delay:
+                time.sleep(self.delay)
+            yield reply[i : i + 6]
+
+
+def make_hit(
+    article_id: str,
+    text: str,
+    confidence: float = 0.9,
+    title: str | None = None,
+    section: str = "",
+    fused: float = 1.0,
+    groups: tuple[str, ...] = (),
+):
+    """A search hit as the hybrid retriever would return it."""
+    from retrieval.schema import Hit
+
+    return Hit(
+        article_id=article_id,
+        title=title or f"Article {article_id}",
+        section=section,
+        snippet=text[:200],
+        source=f"{article_id}.md",
+        lang="ko" if any("\uac00" <= c <= "\ud7a3" for c in text) else "en",
+        chunk_id=f"{article_id}#0",
+        dense_score=0.9,
+        keyword_score=5.0,
+        fused_score=fused,
+        confidence=confidence,
+        allowed_groups=list(groups),
+        text=text,
+    )
+
+
+class StaticRetriever:
+    """A ``Retriever`` that returns the same hits for every query and records the queries."""
+
+    def __init__(self, hits):
+        self.hits = list(hits)
+        self.queries: list[str] = []
+
+    def search(self, query, user=None, k=5):
+        """The configured hits the user may see."""
+        self.queries.append(query)
+        groups = (user.groups if user else frozenset()) or frozenset()
+        visible = [h for h in self.hits if not h.allowed_groups or set(h.allowed_groups) & groups]
+        return visible[:k]

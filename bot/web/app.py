@@ -1,18 +1,23 @@
-"""The web app: a search page and a JSON search API over the knowledge base.
+"""The web app: a search page, the JSON search and ask APIs over the knowledge base.
 
 Until sign-in exists, the web shows public articles only: nobody can claim a group from a browser.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
 
+from bot.answer import Turn
+from bot.desk import Desk, Event
 from bot.settings import BotSettings
 from bot.web.i18n import pick_language, texts
 from bot.wiring import build_retriever
@@ -32,10 +37,34 @@ def get_retriever(request: Request) -> HybridRetriever:
 RetrieverDep = Annotated[HybridRetriever, Depends(get_retriever)]
 
 
-def create_app(kb: KnowledgeBase, settings: BotSettings | None = None) -> FastAPI:
-    """Build the app around an opened knowledge base."""
+class TurnIn(BaseModel):
+    """One earlier message of the conversation."""
+
+    role: str = Field(pattern="^(user|assistant)$")
+    text: str = Field(max_length=20_000)
+
+
+class AskIn(BaseModel):
+    """A question, with the conversation so far for follow-ups."""
+
+    question: str = Field(description="the employee's question (empty gets a clear message)")
+    history: list[TurnIn] = Field(default_factory=list, max_length=50)
+
+
+def _sse(event: Event) -> str:
+    data = event.data.to_dict() if hasattr(event.data, "to_dict") else event.data
+    if isinstance(data, list):
+        data = [d.__dict__ if hasattr(d, "__dict__") else d for d in data]
+    return f"event: {event.kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def create_app(
+    kb: KnowledgeBase, settings: BotSettings | None = None, desk: Desk | None = None
+) -> FastAPI:
+    """Build the app around an opened knowledge base (and a Desk: extractive if none given)."""
     settings = settings or BotSettings()
     retriever = build_retriever(kb)
+    desk = desk or Desk(retriever, settings.model_copy(update={"answer_backend": "extractive"}))
     app = FastAPI(
         title="servicedesk",
         version="0.1.0",
@@ -45,6 +74,7 @@ def create_app(kb: KnowledgeBase, settings: BotSettings | None = None) -> FastAP
     app.state.kb = kb
     app.state.retriever = retriever
     app.state.settings = settings
+    app.state.desk = desk
 
     def clean_query(q: str) -> str:
         q = q.strip()
@@ -73,6 +103,23 @@ def create_app(kb: KnowledgeBase, settings: BotSettings | None = None) -> FastAP
         hits = retriever.search(query, PUBLIC, k)
         took = (time.perf_counter() - started) * 1000
         return {"query": query, "took_ms": round(took, 1), "hits": [h.to_dict() for h in hits]}
+
+    @app.post("/api/v1/ask")
+    def api_ask(body: AskIn) -> dict:
+        """Ask the Desk: an answer with citations, or a decline (``offer_ticket``) - never empty."""
+        history = [Turn(t.role, t.text) for t in body.history]  # type: ignore[arg-type]
+        return desk.ask(body.question, PUBLIC, history).to_dict()
+
+    @app.post("/api/v1/ask/stream")
+    def api_ask_stream(body: AskIn) -> StreamingResponse:
+        """The same as server-sent events: ``sources``, ``token``, ``reset``, then ``answer``."""
+        history = [Turn(t.role, t.text) for t in body.history]  # type: ignore[arg-type]
+
+        def events() -> Iterator[str]:
+            for event in desk.ask_stream(body.question, PUBLIC, history):
+                yield _sse(event)
+
+        return StreamingResponse(events(), media_type="text/event-stream")
 
     @app.get("/", response_class=HTMLResponse)
     def page(

@@ -1,0 +1,94 @@
+"""The one client the bot uses: LangChain's ChatOpenAI against any OpenAI-compatible endpoint."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Protocol
+
+from llm_server.engines import is_ready
+from llm_server.settings import LLMSettings
+
+Message = tuple[str, str]  # (role, content): role is system | user | assistant
+
+
+class LLMUnavailable(RuntimeError):
+    """The endpoint is down, timed out or answered with an error."""
+
+
+class ChatModel(Protocol):
+    """What the Desk needs from a chat model (the real client and scripted fakes)."""
+
+    name: str
+
+    def available(self) -> bool:
+        """Whether the model can take a request right now (cheap; may be cached)."""
+        ...
+
+    def complete(self, messages: list[Message], max_tokens: int | None = None) -> str:
+        """The whole reply to ``messages``."""
+        ...
+
+    def stream(self, messages: list[Message], max_tokens: int | None = None) -> Iterator[str]:
+        """The reply to ``messages`` piece by piece."""
+        ...
+
+
+class OpenAIChatModel:
+    """``ChatModel`` over an OpenAI-compatible API (vLLM, llama.cpp, or a remote server)."""
+
+    def __init__(self, settings: LLMSettings, probe_every_s: float = 2.0):
+        self.settings = settings
+        self.name = settings.served_model_name
+        self._probe_every = probe_every_s
+        self._probed_at = -1e9
+        self._ready = False
+        self._llm = None
+
+    def _client(self):
+        if self._llm is None:
+            from langchain_openai import ChatOpenAI
+
+            s = self.settings
+            self._llm = ChatOpenAI(
+                base_url=s.api_base,
+                api_key=s.api_key or "not-needed",
+                model=s.served_model_name,
+                timeout=s.timeout_s,
+                max_retries=s.max_retries,
+                temperature=s.temperature,
+                max_tokens=s.max_tokens,
+            )
+        return self._llm
+
+    def available(self) -> bool:
+        """Probe ``/models`` at most every ``probe_every_s`` seconds."""
+        now = time.monotonic()
+        if now - self._probed_at >= self._probe_every:
+            self._ready = is_ready(self.settings.api_base, self.settings.api_key, timeout=1.0)
+            self._probed_at = now
+        return self._ready
+
+    def mark_down(self) -> None:
+        """Remember a failure so that the next questions skip the model until the next probe."""
+        self._ready = False
+        self._probed_at = time.monotonic()
+
+    def complete(self, messages: list[Message], max_tokens: int | None = None) -> str:
+        """The whole reply; raises ``LLMUnavailable`` on any transport or server error."""
+        return "".join(self.stream(messages, max_tokens))
+
+    def stream(self, messages: list[Message], max_tokens: int | None = None) -> Iterator[str]:
+        """Reply tokens as they arrive; raises ``LLMUnavailable`` on any error."""
+        llm = self._client()
+        limit = max_tokens or self.settings.max_tokens
+        # LangChain sends max_completion_tokens, which llama.cpp's server ignores: send both.
+        extra = {"max_tokens": limit}
+        try:
+            for chunk in llm.stream(messages, max_tokens=limit, extra_body=extra):
+                text = chunk.content if isinstance(chunk.content, str) else ""
+                if text:
+                    yield text
+        except Exception as err:  # openai/httpx errors of every kind mean the same to us
+            self.mark_down()
+            raise LLMUnavailable(f"{type(err).__name__}: {err}") from err
