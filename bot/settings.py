@@ -25,7 +25,7 @@ class BotSettings(BaseSettings):
         "llm", description="llm: generate through the endpoint (extractive while it is down)"
     )
     decision_threshold: float = Field(
-        0.30, ge=0.0, le=1.0, description="answer when the top hit's confidence reaches this"
+        0.80, ge=0.0, le=1.0, description="answer when the top hit's confidence reaches this"
     )
     answer_deadline_s: float = Field(
         45.0, gt=0, description="longest wait for a generated answer before falling back"

@@ -111,3 +111,27 @@ def test_switching_embedder_needs_and_gets_a_reindex(tmp_path, kb_dir) -> None:
     assert rebuilt.returncode == 0 and "2 added" in rebuilt.stdout
     found = json.loads(_cli(data, "search", "OTP 재등록", "--json", embedder="use-m3").stdout)
     assert found["hits"][0]["article_id"] == "KB-OTP"
+
+
+def test_ask_answers_with_sources_or_declines_offering_a_ticket(tmp_path, kb_dir) -> None:
+    assert _cli(tmp_path, "ingest", str(kb_dir)).returncode == 0
+    # The LLM endpoint is a port nothing listens on: the Desk must still answer, extractively.
+    dead = {"llm_port": "9", "decision_threshold": "0.5"}
+    asked = _cli(tmp_path, "ask", "휴대폰을 바꿨는데 OTP 재등록은 어떻게 하나요?", "--json", **dead)
+    assert asked.returncode == 0, asked.stderr
+    answer = json.loads(asked.stdout)
+    assert answer["decision"] == "answered" and answer["language"] == "ko"
+    assert answer["citations"][0]["article_id"] == "KB-OTP"
+    assert answer["fallback_reason"] == "llm_unavailable"
+    assert "재등록" in answer["text"]
+    declined = _cli(tmp_path, "ask", "What is the cafeteria menu today?", **dead)
+    assert declined.returncode == 0
+    assert "Not answered: talk to a person" in declined.stdout
+    # The firewall article is for it-staff only.
+    staff = _cli(
+        tmp_path, "ask", "Firewall change request CAB ticket", "--groups", "it-staff", "--json",
+        **{**dead, "answer_backend": "extractive"},
+    )  # fmt: skip
+    assert json.loads(staff.stdout)["citations"][0]["article_id"] == "KB-FW"
+    empty = _cli(tmp_path, "ask", "   ", "--json", **dead)
+    assert json.loads(empty.stdout)["reason"] == "invalid_question"

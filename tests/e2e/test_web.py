@@ -100,3 +100,33 @@ def test_article_page_shows_the_whole_article(base_url, sample_kb) -> None:
 def test_openapi_describes_the_search_endpoint(base_url) -> None:
     spec = httpx.get(f"{base_url}/api/v1/openapi.json").json()
     assert "/api/v1/search" in spec["paths"]
+
+
+def test_ask_api_answers_with_citations_and_never_leaves_the_asker_empty(base_url) -> None:
+    body = httpx.post(
+        f"{base_url}/api/v1/ask", json={"question": "How do I reset my password?"}, timeout=60
+    ).json()
+    assert body["decision"] == "answered" and body["language"] == "en"
+    assert "KB-ACCOUNT-001-en" in [c["article_id"] for c in body["citations"]]
+    assert body["citations"][0]["link"].startswith("/articles/")
+    empty = httpx.post(f"{base_url}/api/v1/ask", json={"question": ""}, timeout=30).json()
+    assert empty["reason"] == "invalid_question" and empty["text"]
+    unknown = httpx.post(
+        f"{base_url}/api/v1/ask", json={"question": "회사 구내식당 오늘 메뉴 알려줘"}, timeout=60
+    ).json()
+    assert unknown["decision"] == "declined" and unknown["offer_ticket"]
+
+
+def test_ask_stream_sends_server_sent_events_ending_with_the_answer(base_url) -> None:
+    with httpx.stream(
+        "POST",
+        f"{base_url}/api/v1/ask/stream",
+        json={"question": "VPN이 자꾸 끊겨요", "history": []},
+        timeout=60,
+    ) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        text = "".join(response.iter_text())
+    events = [
+        line.removeprefix("event: ") for line in text.splitlines() if line.startswith("event:")
+    ]
+    assert events[0] == "sources" and events[-1] == "answer" and "token" in events

@@ -60,3 +60,38 @@ def test_public_manual_set_meets_its_thresholds(sample_kb) -> None:
     print(format_table(run.result))
     problems = check(run.result)
     assert not problems, "quality regression:\n" + "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def desk_run(sample_kb):
+    from bot.settings import BotSettings
+    from evals.desk_eval import run_desk_eval
+
+    bot = BotSettings(answer_backend="extractive")
+    return run_desk_eval(load_dataset("sample"), sample_kb.settings, bot, None, QUIET)
+
+
+def test_desk_on_the_sample_set_meets_the_answer_thresholds(desk_run) -> None:
+    from evals.desk_eval import format_run
+
+    print(format_run(desk_run.result))
+    problems = check(desk_run.result, section="sample:run")
+    assert not problems, "answer quality regression:\n" + "\n".join(problems)
+
+
+def test_every_sample_question_gets_a_reply_and_restricted_ones_are_declined(desk_run) -> None:
+    assert all(r["answer"].strip() for r in desk_run.per_question)
+    restricted = {"KB-DC-001", "KB-ADM-001", "KB-FW-001", "KB-ERP-002"}
+    leaked = [
+        r["qid"]
+        for r in desk_run.per_question
+        if not r["user_groups"] and set(r["cited"]) & restricted
+    ]
+    assert leaked == []
+
+
+def test_threshold_sweep_trades_fcr_for_escalation_monotonically(desk_run) -> None:
+    sweep = desk_run.result["sweep"]
+    recalls = [row["escalation_recall"] for row in sweep]
+    assert recalls == sorted(recalls) and recalls[0] == 0.0 and recalls[-1] == 1.0
+    assert sweep[-1]["fcr"] == 0.0

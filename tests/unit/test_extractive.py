@@ -80,8 +80,15 @@ def test_a_second_source_adds_one_sentence_when_it_matches_better() -> None:
 
 
 def test_a_second_source_that_matches_worse_adds_nothing() -> None:
-    picked = pick_sentences("VPN 연결 끊김과 프린터", [VPN, PRINTER])
+    distant = Source(2, PRINTER.title, PRINTER.section, PRINTER.text, closeness=0.5)
+    picked = pick_sentences("VPN 연결 끊김과 프린터", [VPN, distant])
     assert {n for n, _ in picked} == {1}
+
+
+def test_a_second_source_retrieval_could_not_tell_apart_is_quoted_too() -> None:
+    tied = Source(2, PRINTER.title, PRINTER.section, PRINTER.text, closeness=0.95)
+    picked = pick_sentences("VPN 연결 끊김과 프린터", [VPN, tied])
+    assert picked[0][0] == 1 and picked[-1][0] == 2
 
 
 def test_a_better_matching_second_source_cannot_displace_the_lead() -> None:
