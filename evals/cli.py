@@ -23,26 +23,38 @@ def eval_retrieval(
     ] = None,
 ) -> None:
     """Index DATASET's KB in a temporary store and score hybrid, BM25-only and dense-only."""
-    from evals.datasets import DatasetError, load_dataset
     from evals.retrieval_eval import format_table, run_retrieval_eval
-    from evals.thresholds import check
     from ingest.settings import IngestSettings
     from retrieval.settings import RetrievalSettings
 
+    data = _load(dataset, limit)
+    run = run_retrieval_eval(data, RetrievalSettings(), ingest_settings=IngestSettings())
+    typer.echo(format_table(run.result))
+    _finish(run, json_out, thresholds, run.result["dataset"])
+
+
+def _load(dataset: str, limit: int | None):
+    """The dataset (or a subset), or exit 2 with the reason."""
+    from evals.datasets import DatasetError, load_dataset
+
     try:
-        data = load_dataset(dataset).subset(limit)
+        return load_dataset(dataset).subset(limit)
     except DatasetError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err
-    run = run_retrieval_eval(data, RetrievalSettings(), ingest_settings=IngestSettings())
-    typer.echo(format_table(run.result))
+
+
+def _finish(run, json_out: Path | None, thresholds: Path | None, section: str) -> None:
+    """Write the run's JSON if asked, then fail on any metric below its minimum."""
+    from evals.thresholds import check
+
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         payload = {**run.result, "per_question": run.per_question}
         json_out.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
         typer.echo(f"wrote {json_out}")
     if thresholds:
-        problems = check(run.result, thresholds)
+        problems = check(run.result, thresholds, section=section)
         for line in problems:
             typer.echo(f"REGRESSION {line}", err=True)
         if problems:
@@ -63,9 +75,7 @@ def eval_run(
     """Run the whole Desk on every question: FCR, escalation, citations, token F1, latency."""
     from bot.settings import BotSettings
     from bot.wiring import build_chat_model
-    from evals.datasets import DatasetError, load_dataset
     from evals.desk_eval import format_run, run_desk_eval
-    from evals.thresholds import check
     from ingest.settings import IngestSettings
     from llm_server.cli import llm_settings
     from retrieval.settings import RetrievalSettings
@@ -73,11 +83,7 @@ def eval_run(
     if backend not in (None, "extractive", "llm"):
         typer.echo(f"error: unknown backend {backend!r}", err=True)
         raise typer.Exit(2)
-    try:
-        data = load_dataset(dataset).subset(limit)
-    except DatasetError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+    data = _load(dataset, limit)
     bot = BotSettings()
     updates: dict = {"answer_backend": backend} if backend else {}
     if threshold is not None:
@@ -100,17 +106,7 @@ def eval_run(
         data, RetrievalSettings(), bot, chat, IngestSettings(progress=False), progress=progress
     )
     typer.echo(format_run(run.result))
-    if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        payload = {**run.result, "per_question": run.per_question}
-        json_out.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
-        typer.echo(f"wrote {json_out}")
-    if thresholds:
-        problems = check(run.result, thresholds, section=f"{run.result['dataset']}:run")
-        for line in problems:
-            typer.echo(f"REGRESSION {line}", err=True)
-        if problems:
-            raise typer.Exit(1)
+    _finish(run, json_out, thresholds, f"{run.result['dataset']}:run")
 
 
 def bench(

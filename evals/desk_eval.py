@@ -19,7 +19,7 @@ from bot.messages import FALLBACK_NOTICE
 from bot.settings import BotSettings
 from evals.datasets import Dataset, Question
 from evals.metrics import percentiles, token_f1
-from evals.retrieval_eval import indexed_dataset, score_retrieval
+from evals.retrieval_eval import indexed_dataset, question_record, score_retrieval
 from ingest.settings import IngestSettings
 from llm_server.client import ChatModel
 from retrieval.retriever import HybridRetriever
@@ -49,12 +49,7 @@ def answer_body(text: str) -> str:
 
 def _record(q: Question, answer: Answer) -> dict:
     return {
-        "qid": q.qid,
-        "question": q.question,
-        "lang": q.lang,
-        "gold": q.gold_doc_ids,
-        "should_escalate": q.should_escalate,
-        "user_groups": q.user_groups,
+        **question_record(q),
         "confidence": answer.confidence,
         "decision_at_0": answer.decision,
         "reason": answer.reason,

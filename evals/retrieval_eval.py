@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from evals.datasets import Dataset
+from evals.datasets import Dataset, Question
 from evals.metrics import auroc, percentiles, ranking_metrics
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.settings import IngestSettings
@@ -54,6 +54,18 @@ def _summarise(
     return out
 
 
+def question_record(q: Question) -> dict:
+    """The fields every per-question record of an eval run starts with."""
+    return {
+        "qid": q.qid,
+        "question": q.question,
+        "lang": q.lang,
+        "gold": q.gold_doc_ids,
+        "should_escalate": q.should_escalate,
+        "user_groups": q.user_groups,
+    }
+
+
 @contextmanager
 def indexed_dataset(
     dataset: Dataset,
@@ -92,14 +104,7 @@ def score_retrieval(dataset: Dataset, kb: KnowledgeBase, ingest: IngestReport) -
     per_question = []
     for q in dataset.questions:
         user = User.with_groups("eval", q.user_groups)
-        record = {
-            "qid": q.qid,
-            "question": q.question,
-            "lang": q.lang,
-            "gold": q.gold_doc_ids,
-            "should_escalate": q.should_escalate,
-            "user_groups": q.user_groups,
-        }
+        record = question_record(q)
         for mode in PIPELINES:
             started = time.perf_counter()
             hits = retriever.search(q.question, user, k=10, mode=mode)
