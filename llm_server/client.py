@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from typing import Protocol
 
-from llm_server.engines import is_ready
+from llm_server.engines import is_ready, model_label
 from llm_server.settings import LLMSettings
 
 Message = tuple[str, str]  # (role, content): role is system | user | assistant
@@ -39,7 +39,7 @@ class OpenAIChatModel:
 
     def __init__(self, settings: LLMSettings, probe_every_s: float = 2.0):
         self.settings = settings
-        self.name = settings.served_model_name
+        self.name = model_label(settings)
         self._probe_every = probe_every_s
         self._probed_at = -1e9
         self._ready = False

@@ -170,6 +170,17 @@ def build_engine(
     return None
 
 
+def model_label(settings: LLMSettings) -> str:
+    """The model an answer records: what is really served, not just the API's alias."""
+    if settings.engine == "external":
+        return settings.served_model_name
+    if settings.engine == "vllm" and settings.hf_model:
+        return settings.hf_model
+    if settings.engine == "llamacpp" and settings.gguf_path:
+        return settings.gguf_path.name
+    return SHIPPED[settings.model_size].title
+
+
 def describe(settings: LLMSettings) -> str:
     """One line naming the model the settings serve."""
     if settings.engine == "external":

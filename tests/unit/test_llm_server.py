@@ -114,3 +114,14 @@ def test_settings_are_validated_at_start() -> None:
     assert LLMSettings(engine="external", base_url="http://gpu:8000/v1/").api_base == (
         "http://gpu:8000/v1"
     )
+
+
+def test_answers_record_the_model_really_served_not_the_alias(tmp_path) -> None:
+    from llm_server.client import OpenAIChatModel
+
+    assert OpenAIChatModel(LLMSettings()).name == "Qwen2.5-Coder-0.5B-Instruct Q4_K_M"
+    assert OpenAIChatModel(LLMSettings(model_size="1.5b")).name.startswith("Qwen2.5-Coder-1.5B")
+    vllm = LLMSettings(engine="vllm", hf_model="Qwen/Qwen2.5-7B-Instruct")
+    assert OpenAIChatModel(vllm).name == "Qwen/Qwen2.5-7B-Instruct"
+    remote = LLMSettings(engine="external", base_url="http://gpu:8000/v1", served_model_name="x")
+    assert OpenAIChatModel(remote).name == "x"

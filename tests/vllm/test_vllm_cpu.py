@@ -86,6 +86,6 @@ def test_vllm_cpu_answers_an_english_question_end_to_end(sample_kb, vllm_server)
     answer = desk.ask("How do I reset my password?")
     assert answer.decision == "answered"
     assert answer.backend == "llm", (answer.fallback_reason, answer.text)
-    assert answer.model == "servicedesk-llm"
+    assert answer.model == "Qwen2.5-Coder-0.5B-Instruct Q4_K_M"
     assert "KB-ACCOUNT-001-en" in answer.cited_ids()
     assert "password" in answer.text.lower()
