@@ -61,6 +61,9 @@ class _Context:
         self.latencies[stage] = round((now - (self._lap or self.started)) * 1000, 1)
         self._lap = now
 
+    def finish(self) -> None:
+        self.latencies["total"] = round((time.perf_counter() - self.started) * 1000, 1)
+
 
 class Desk:
     """Answers employees' questions from the knowledge base (front ends talk only to this)."""
@@ -189,7 +192,6 @@ class Desk:
         ]
         evidence = "\n".join(s.text for s in sources) + "\n" + ctx.question
         text, backend, fallback = "", "extractive", None
-        model, version = "extractive", "extractive"
         if self.settings.answer_backend == "llm":
             if self._llm_ready():
                 model = self.chat.name  # type: ignore[union-attr]
@@ -213,7 +215,7 @@ class Desk:
             ctx.lap("compose")
         cited = set(citations_in(text))
         citations = [self._citation(n, h) for n, h in enumerate(hits, start=1) if n in cited]
-        ctx.latencies["total"] = round((time.perf_counter() - ctx.started) * 1000, 1)
+        ctx.finish()
         yield Event(
             "answer",
             Answer(
@@ -289,7 +291,7 @@ class Desk:
 
     def _decline(self, ctx: _Context, confidence: float) -> Answer:
         reason = "no_sources" if not ctx.hits else "low_confidence"
-        ctx.latencies["total"] = round((time.perf_counter() - ctx.started) * 1000, 1)
+        ctx.finish()
         return Answer(
             text=DECLINE[reason][lang_key(ctx.language)],
             decision="declined",
