@@ -5,10 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SAMPLE_KB = Path(__file__).resolve().parent.parent / "ingest" / "sample_kb"
+TRIAGE_EXAMPLES = Path(__file__).resolve().parent / "triage_examples.jsonl"
+# ITIL-style targets in hours (first response, resolution); override per site.
+DEFAULT_SLA_HOURS = {"P1": (0.25, 4.0), "P2": (1.0, 8.0), "P3": (4.0, 24.0), "P4": (8.0, 72.0)}
+DEFAULT_GROUPS = {
+    "account": "Identity & Access",
+    "network": "Network Operations",
+    "hardware": "End-User Computing",
+    "software": "Application Support",
+    "collaboration": "Collaboration Services",
+    "security": "Security Operations",
+    "other": "Service Desk",
+}
 
 
 class BotSettings(BaseSettings):
@@ -36,3 +48,43 @@ class BotSettings(BaseSettings):
     company_name: str = "our company"
     public_url: str = Field("", description="absolute base of article links (Slack needs it)")
     start_llm: bool = Field(True, description="`serve` starts the configured engine too")
+    # Tickets, conversations, feedback: SQLite by default, PostgreSQL by URL, same code
+    database_url: str = Field(
+        "sqlite:///data/servicedesk.db",
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db",
+    )
+    sla_hours: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: dict(DEFAULT_SLA_HOURS),
+        description="per priority: hours to first response, hours to resolution",
+    )
+    assignment_groups: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_GROUPS),
+        description="ticket category -> the assignment group that works it",
+    )
+    triage_backend: Literal["auto", "llm", "classifier"] = Field(
+        "auto", description="auto: the LLM when answers use it, else the trained classifier"
+    )
+    triage_examples: Path = Field(
+        TRIAGE_EXAMPLES, description="labelled JSONL {text, category} the classifier learns from"
+    )
+    # The web app
+    session_secret: str = Field(
+        "", description="signs session cookies; empty: generated once into data/session_secret"
+    )
+    session_hours: float = Field(8.0, gt=0, description="how long a sign-in lasts")
+    cookie_secure: bool = Field(False, description="send cookies over HTTPS only")
+    sso_header: str = Field(
+        "", description="trusted-header SSO (behind an authenticating proxy only); off when empty"
+    )
+    sso_groups_header: str = Field("", description="header with comma-separated groups (SSO)")
+    max_upload_mb: int = Field(50, ge=1, le=2048, description="largest upload an admin may send")
+
+    @field_validator("sla_hours")
+    @classmethod
+    def _every_priority(cls, value: dict[str, tuple[float, float]]) -> dict:
+        missing = [p for p in DEFAULT_SLA_HOURS if p not in value]
+        if missing:
+            raise ValueError(f"sla_hours needs every priority; missing {missing}")
+        if any(r <= 0 or f <= 0 or f < r for r, f in value.values()):
+            raise ValueError("sla_hours: hours must be positive and resolution >= response")
+        return value

@@ -1,48 +1,47 @@
-"""Korean and English UI strings, chosen from ?lang= or the browser's Accept-Language."""
+"""Korean and English UI strings, chosen from ?lang=, the ``lang`` cookie or Accept-Language.
+
+Strings live in ``strings/*.json`` (one file per area of the app, each ``{"ko": {...}, "en":
+{...}}``); they are merged once. Every key must exist in both languages.
+"""
 
 from __future__ import annotations
 
-_TEXTS = {
-    "ko": {
-        "title": "IT 서비스 데스크",
-        "placeholder": "무엇을 도와드릴까요? 예: VPN이 자꾸 끊겨요",
-        "search": "검색",
-        "no_hits": "관련 문서를 찾지 못했습니다. IT 헬프데스크에 문의해 주세요.",
-        "confidence": "신뢰도",
-        "section": "섹션",
-        "source": "원본",
-        "back": "검색으로",
-        "updated": "수정일",
-        "tags": "태그",
-        "switch": "English",
-    },
-    "en": {
-        "title": "IT Service Desk",
-        "placeholder": "How can we help? e.g. my VPN keeps dropping",
-        "search": "Search",
-        "no_hits": "No matching articles. Please contact the IT help desk.",
-        "confidence": "confidence",
-        "section": "section",
-        "source": "source",
-        "back": "back to search",
-        "updated": "updated",
-        "tags": "tags",
-        "switch": "한국어",
-    },
-}
+import json
+from functools import cache
+from pathlib import Path
+
+LANGUAGES = ("ko", "en")
+_DIR = Path(__file__).parent / "strings"
 
 
-def pick_language(explicit: str, accept_language: str) -> str:
-    """Return ``ko`` or ``en``: an explicit choice wins, then the browser's first preference."""
-    if explicit in _TEXTS:
-        return explicit
+@cache
+def _all_texts() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+    for path in sorted(_DIR.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for lang in LANGUAGES:
+            merged[lang].update(data[lang])
+    return merged
+
+
+def pick_language(explicit: str, accept_language: str, cookie: str = "") -> str:
+    """Return ``ko`` or ``en``: an explicit choice wins, then the cookie, then the browser."""
+    for choice in (explicit, cookie):
+        if choice in LANGUAGES:
+            return choice
     for part in accept_language.split(","):
         code = part.split(";")[0].strip().lower()[:2]
-        if code in _TEXTS:
+        if code in LANGUAGES:
             return code
     return "ko"
 
 
 def texts(lang: str) -> dict[str, str]:
     """UI strings for ``lang``."""
-    return _TEXTS[lang]
+    return _all_texts()[lang]
+
+
+def missing_keys() -> dict[str, set[str]]:
+    """Keys present in one language but not the other (a test keeps this empty)."""
+    ko, en = (set(_all_texts()[lang]) for lang in LANGUAGES)
+    return {"ko": en - ko, "en": ko - en}
