@@ -1,0 +1,97 @@
+"""Accounts: who may sign in, with which role and groups."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.store import records
+from bot.store.base import StoreBase, one_of, required
+from bot.store.schema import AccountRow
+from bot.tickets import ROLES, Account, InvalidChange, NotFound
+
+
+class AccountRecords(StoreBase):
+    """The accounts part of the store."""
+
+    def add_account(self, account: Account, password_hash: str | None) -> Account:
+        """Create ``account``; a username already taken is InvalidChange."""
+        row = AccountRow(
+            username=required(account.username, "username"),
+            role=one_of(account.role, ROLES, "role"),
+            display_name=account.display_name,
+            email=account.email,
+            groups=list(account.groups),
+            password_hash=password_hash,
+            active=account.active,
+            created_at=account.created_at,
+        )
+        try:
+            with self._write() as session:
+                session.add(row)
+        except IntegrityError as err:
+            raise InvalidChange(f"the username {row.username!r} is taken") from err
+        return records.account(row)
+
+    def account(self, username: str) -> Account | None:
+        """The account called ``username``, or None."""
+        with self._read() as session:
+            row = session.scalar(select(AccountRow).where(AccountRow.username == username))
+            return records.account(row) if row else None
+
+    def password_hash(self, username: str) -> str | None:
+        """The stored password hash of ``username`` (None: no account, or no password)."""
+        with self._read() as session:
+            return session.scalar(
+                select(AccountRow.password_hash).where(AccountRow.username == username)
+            )
+
+    def set_password_hash(self, username: str, password_hash: str) -> None:
+        """Replace the password hash of ``username``; NotFound when there is no such account."""
+        with self._write() as session:
+            self._account_row(session, username).password_hash = password_hash
+
+    def update_account(
+        self,
+        username: str,
+        *,
+        role: str | None = None,
+        display_name: str | None = None,
+        email: str | None = None,
+        groups: list[str] | None = None,
+        active: bool | None = None,
+    ) -> Account:
+        """Change the given fields of an account (e.g. groups from SSO, deactivation)."""
+        with self._write() as session:
+            row = self._account_row(session, username)
+            if role is not None:
+                row.role = one_of(role, ROLES, "role")
+            if display_name is not None:
+                row.display_name = display_name
+            if email is not None:
+                row.email = email
+            if groups is not None:
+                row.groups = list(groups)
+            if active is not None:
+                row.active = active
+            return records.account(row)
+
+    def accounts(self) -> list[Account]:
+        """Every account, by username."""
+        with self._read() as session:
+            rows = session.scalars(select(AccountRow).order_by(AccountRow.username))
+            return [records.account(r) for r in rows]
+
+    def account_count(self) -> int:
+        """How many accounts exist (seeding happens only at zero)."""
+        with self._read() as session:
+            return session.scalar(select(func.count(AccountRow.id))) or 0
+
+    @staticmethod
+    def _account_row(session, username: str) -> AccountRow:
+        row = session.scalar(
+            select(AccountRow).where(AccountRow.username == username).with_for_update()
+        )
+        if row is None:
+            raise NotFound(f"no account {username!r}")
+        return row

@@ -1,0 +1,89 @@
+"""Conversations (a web chat or a Slack thread) and their turns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.store import records
+from bot.store.base import StoreBase, one_of, required
+from bot.store.schema import ConversationRow, TurnRow
+from bot.tickets import Channel, Conversation, NotFound, TurnRecord
+
+CHANNELS = ("web", "slack")
+TURN_ROLES = ("user", "assistant")
+
+
+class ConversationRecords(StoreBase):
+    """The conversations part of the store."""
+
+    def start_conversation(self, channel: Channel, user: str, thread_ref: str = "") -> Conversation:
+        """Begin a conversation of ``user`` on ``channel`` (a Slack thread: ``thread_ref``)."""
+        row = ConversationRow(
+            channel=one_of(channel, CHANNELS, "channel"),
+            user=required(user, "user"),
+            thread_ref=thread_ref,
+            created_at=self._now(),
+        )
+        with self._write() as session:
+            session.add(row)
+            session.flush()
+            return records.conversation(row, with_turns=False)
+
+    def conversation(self, conversation_id: int) -> Conversation:
+        """The conversation with its turns; NotFound when there is none."""
+        with self._read() as session:
+            return records.conversation(self._conversation_row(session, conversation_id))
+
+    def conversation_by_thread(self, channel: Channel, thread_ref: str) -> Conversation | None:
+        """The latest conversation kept for this thread, with its turns, or None."""
+        if not thread_ref:
+            return None
+        query = (
+            select(ConversationRow)
+            .where(ConversationRow.channel == channel, ConversationRow.thread_ref == thread_ref)
+            .options(selectinload(ConversationRow.turns))
+            .order_by(ConversationRow.id.desc())
+            .limit(1)
+        )
+        with self._read() as session:
+            row = session.scalar(query)
+            return records.conversation(row) if row else None
+
+    def add_turn(self, conversation_id: int, turn: TurnRecord) -> TurnRecord:
+        """Append a question or an answer to a conversation; NotFound when it does not exist."""
+        with self._write() as session:
+            self._conversation_row(session, conversation_id)
+            row = TurnRow(
+                conversation_id=conversation_id,
+                role=one_of(turn.role, TURN_ROLES, "turn role"),
+                text=turn.text,
+                answer=turn.answer,
+                created_at=turn.created_at,
+            )
+            session.add(row)
+            session.flush()
+            return records.turn(row)
+
+    def conversations(
+        self, user: str | None = None, since: datetime | None = None, limit: int = 1000
+    ) -> list[Conversation]:
+        """Conversations of ``user`` started at/after ``since``, newest first, with turns."""
+        query = select(ConversationRow).options(selectinload(ConversationRow.turns))
+        if user is not None:
+            query = query.where(ConversationRow.user == user)
+        if since is not None:
+            query = query.where(ConversationRow.created_at >= since)
+        query = query.order_by(ConversationRow.created_at.desc(), ConversationRow.id.desc())
+        with self._read() as session:
+            rows = session.scalars(query.limit(limit))
+            return [records.conversation(r) for r in rows]
+
+    @staticmethod
+    def _conversation_row(session: Session, conversation_id: int) -> ConversationRow:
+        row = session.get(ConversationRow, conversation_id)
+        if row is None:
+            raise NotFound(f"no conversation {conversation_id}")
+        return row
