@@ -50,8 +50,9 @@ class BotSettings(BaseSettings):
     start_llm: bool = Field(True, description="`serve` starts the configured engine too")
     # Tickets, conversations, feedback: SQLite by default, PostgreSQL by URL, same code
     database_url: str = Field(
-        "sqlite:///data/servicedesk.db",
-        description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db",
+        "",
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db; "
+        "empty: SQLite at <data_dir>/servicedesk.db",
     )
     sla_hours: dict[str, tuple[float, float]] = Field(
         default_factory=lambda: dict(DEFAULT_SLA_HOURS),

@@ -13,7 +13,14 @@ from bot.store.sql_store import SqlStore
 if TYPE_CHECKING:
     from bot.settings import BotSettings
 
-__all__ = ["SqlStore", "current_revision", "head_revision", "open_store", "upgrade"]
+__all__ = [
+    "SqlStore",
+    "current_revision",
+    "database_url",
+    "head_revision",
+    "open_store",
+    "upgrade",
+]
 
 
 def ensure_sqlite_folder(url: str) -> None:
@@ -23,9 +30,15 @@ def ensure_sqlite_folder(url: str) -> None:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def open_store(settings: BotSettings) -> SqlStore:
+def database_url(settings: BotSettings, data_dir: Path = Path("data")) -> str:
+    """The configured URL, or SQLite in the data folder (``SERVICEDESK_DATA_DIR``) when unset."""
+    return settings.database_url or f"sqlite:///{data_dir / 'servicedesk.db'}"
+
+
+def open_store(settings: BotSettings, data_dir: Path = Path("data")) -> SqlStore:
     """Open the configured database, migrated to the newest schema."""
-    ensure_sqlite_folder(settings.database_url)
-    store = SqlStore(settings.database_url, settings.sla_hours)
+    url = database_url(settings, data_dir)
+    ensure_sqlite_folder(url)
+    store = SqlStore(url, settings.sla_hours)
     upgrade(store.engine)
     return store

@@ -32,13 +32,15 @@ def _store():
     """The configured store, migrated to the newest schema, or exit 2 when it cannot open."""
     from sqlalchemy.exc import ArgumentError, OperationalError
 
-    from bot.store import open_store
+    from bot.store import database_url, open_store
+    from retrieval.settings import RetrievalSettings
 
     settings = _bot_settings()
+    data_dir = RetrievalSettings().data_dir
     try:
-        return open_store(settings)
+        return open_store(settings, data_dir)
     except (ArgumentError, OperationalError) as err:
-        _fail(f"cannot open the database {settings.database_url!r}: {err}")
+        _fail(f"cannot open the database {database_url(settings, data_dir)!r}: {err}")
         raise
 
 
