@@ -231,12 +231,17 @@ def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
 ) -> None:
-    """Serve the web page and JSON API (and start the LLM engine in the background)."""
+    """Serve the web app and JSON API (and start the LLM engine in the background).
+
+    The first start creates admin, agent and employee accounts and prints their passwords.
+    """
     import logging
 
     import uvicorn
 
-    from bot.web.app import create_app
+    from bot.accounts import seed_demo_accounts
+    from bot.store import open_store
+    from bot.web.app import build_escalation, create_app
     from bot.wiring import build_desk
     from llm_server.background import BackgroundEngine
     from llm_server.cli import llm_settings
@@ -244,6 +249,8 @@ def serve(
     rs, _, bs = _settings()
     ls = llm_settings()
     kb = _open_kb(rs)
+    store = open_store(bs)  # migrated to the newest schema
+    _print_demo_accounts(seed_demo_accounts(store))
     host = host or bs.web_host
     port = port or bs.web_port
     engine = None
@@ -253,19 +260,33 @@ def serve(
                    "until it is ready")  # fmt: skip
         engine = BackgroundEngine(ls, rs.data_dir / "logs").start()
     typer.echo(f"serving {kb.catalog.counts()[0]} articles on http://{host}:{port}")
+    desk = build_desk(kb, bs, ls)
+    escalation = build_escalation(store, bs, desk)
     try:
-        uvicorn.run(create_app(kb, bs, build_desk(kb, bs, ls)), host=host, port=port)
+        uvicorn.run(create_app(kb, bs, desk, store, escalation), host=host, port=port)
     finally:
         if engine is not None:
             engine.stop()
 
 
+def _print_demo_accounts(created: dict[str, str]) -> None:
+    """Show the seeded accounts' generated passwords (only on the first start)."""
+    if not created:
+        return
+    typer.echo("first start: created demo accounts (passwords are shown only now):")
+    for username, password in created.items():
+        typer.echo(f"  {username:<9} / {password}")
+
+
 def _register_subcommands() -> None:
+    from bot.store.cli import db_app, user_app
     from evals.cli import bench, eval_app
     from llm_server.cli import llm_app
 
     app.add_typer(eval_app, name="eval")
     app.add_typer(llm_app, name="llm")
+    app.add_typer(db_app, name="db")
+    app.add_typer(user_app, name="user")
     app.command()(bench)
 
 

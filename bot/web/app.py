@@ -1,150 +1,110 @@
-"""The web app: a search page, the JSON search and ask APIs over the knowledge base.
+"""The web app: employee chat, my tickets, the agent console, admin pages and the /api/v1 JSON API.
 
-Until sign-in exists, the web shows public articles only: nobody can claim a group from a browser.
+This module only assembles: routers live in ``chat``, ``tickets``, ``agent``, ``articles``,
+``login`` and ``admin``; sign-in, roles and CSRF in ``auth``. Signed-out visitors see public
+articles only: nobody can claim a group from a browser.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Iterator
+import importlib.util
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
-from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, Field
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
-from bot.answer import Turn
-from bot.desk import Desk, Event
+from bot.casework import Casework
+from bot.conversations import ConversationService
+from bot.desk import Desk
+from bot.notify import Notifiers
 from bot.settings import BotSettings
-from bot.web.i18n import pick_language, texts
+from bot.tickets import TicketStore
+from bot.web import agent, articles, chat, login, tickets
+from bot.web.auth import CookieMiddleware, csrf_guard
+from bot.web.pages import install_error_pages
+from bot.web.sessions import load_session_secret
 from bot.wiring import build_retriever
 from retrieval.knowledge_base import KnowledgeBase
-from retrieval.retriever import HybridRetriever
-from retrieval.schema import User
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-PUBLIC = User("web")
+STATIC = Path(__file__).parent / "static"
 
 
-def get_retriever(request: Request) -> HybridRetriever:
-    """The app's retriever (built once in :func:`create_app`)."""
-    return request.app.state.retriever
+def _default_store(kb: KnowledgeBase, settings: BotSettings) -> TicketStore:
+    """The configured store; the built-in SQLite default lives beside the knowledge base."""
+    from bot.store import open_store
+
+    if settings.database_url == BotSettings.model_fields["database_url"].default:
+        url = f"sqlite:///{Path(kb.settings.data_dir) / 'servicedesk.db'}"
+        settings = settings.model_copy(update={"database_url": url})
+    return open_store(settings)
 
 
-RetrieverDep = Annotated[HybridRetriever, Depends(get_retriever)]
+def build_escalation(store: TicketStore, settings: BotSettings, desk: Desk):
+    """Escalation with the configured triage; the LLM summarises when answers use it."""
+    from bot.escalation import Escalation
+    from bot.triage import build_triage
 
-
-class TurnIn(BaseModel):
-    """One earlier message of the conversation."""
-
-    role: str = Field(pattern="^(user|assistant)$")
-    text: str = Field(max_length=20_000)
-
-
-class AskIn(BaseModel):
-    """A question, with the conversation so far for follow-ups."""
-
-    question: str = Field(description="the employee's question (empty gets a clear message)")
-    history: list[TurnIn] = Field(default_factory=list, max_length=50)
-
-
-def _sse(event: Event) -> str:
-    data = event.data.to_dict() if hasattr(event.data, "to_dict") else event.data
-    if isinstance(data, list):
-        data = [d.__dict__ if hasattr(d, "__dict__") else d for d in data]
-    return f"event: {event.kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    chat_model = desk.chat if settings.answer_backend == "llm" else None
+    return Escalation(store, build_triage(settings, chat_model), settings, chat=chat_model)
 
 
 def create_app(
-    kb: KnowledgeBase, settings: BotSettings | None = None, desk: Desk | None = None
+    kb: KnowledgeBase,
+    settings: BotSettings | None = None,
+    desk: Desk | None = None,
+    store: TicketStore | None = None,
+    escalation=None,
+    notifiers: Notifiers | None = None,
 ) -> FastAPI:
-    """Build the app around an opened knowledge base (and a Desk: extractive if none given)."""
+    """Build the app around an opened knowledge base (a Desk: extractive, a store: the default
+    SQLite beside the knowledge base, escalation: from settings, when not given)."""
     settings = settings or BotSettings()
-    retriever = build_retriever(kb)
+    retriever = build_retriever(kb) if desk is None else desk.retriever
     desk = desk or Desk(retriever, settings.model_copy(update={"answer_backend": "extractive"}))
+    store = store if store is not None else _default_store(kb, settings)
+    notifiers = notifiers or Notifiers()
     app = FastAPI(
         title="servicedesk",
         version="0.1.0",
         docs_url="/api/docs",
         openapi_url="/api/v1/openapi.json",
+        dependencies=[Depends(csrf_guard)],
     )
     app.state.kb = kb
     app.state.retriever = retriever
     app.state.settings = settings
     app.state.desk = desk
+    app.state.store = store
+    app.state.notifiers = notifiers
+    app.state.conversations = ConversationService(desk, store)
+    app.state.casework = Casework(store, notifiers)
+    app.state.escalation = escalation or build_escalation(store, settings, desk)
+    app.state.session_secret = load_session_secret(settings, Path(kb.settings.data_dir))
+    app.add_middleware(CookieMiddleware)
+    install_error_pages(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    def clean_query(q: str) -> str:
-        q = q.strip()
-        if not q:
-            raise HTTPException(422, "the question is empty")
-        if len(q) > settings.max_question_chars:
-            raise HTTPException(
-                422, f"the question is too long (limit {settings.max_question_chars} characters)"
-            )
-        return q
-
-    @app.get("/healthz")
+    @app.get("/healthz", tags=["health"])
     def healthz() -> dict:
-        articles, chunks = kb.catalog.counts()
-        return {"status": "ok", "articles": articles, "chunks": chunks}
+        """Liveness, with the number of indexed articles and chunks."""
+        articles_n, chunks = kb.catalog.counts()
+        return {"status": "ok", "articles": articles_n, "chunks": chunks}
 
-    @app.get("/api/v1/search")
-    def api_search(
-        retriever: RetrieverDep,
-        q: Annotated[str, Query(description="the question or keywords")],
-        k: Annotated[int, Query(ge=1, le=50)] = 5,
-    ) -> dict:
-        """Search public articles; hits carry dense, keyword and fused scores and a confidence."""
-        query = clean_query(q)
-        started = time.perf_counter()
-        hits = retriever.search(query, PUBLIC, k)
-        took = (time.perf_counter() - started) * 1000
-        return {"query": query, "took_ms": round(took, 1), "hits": [h.to_dict() for h in hits]}
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request, q: str = "") -> HTMLResponse:
+        return chat.home(request, q)
 
-    @app.post("/api/v1/ask")
-    def api_ask(body: AskIn) -> dict:
-        """Ask the Desk: an answer with citations, or a decline (``offer_ticket``) - never empty."""
-        history = [Turn(t.role, t.text) for t in body.history]  # type: ignore[arg-type]
-        return desk.ask(body.question, PUBLIC, history).to_dict()
-
-    @app.post("/api/v1/ask/stream")
-    def api_ask_stream(body: AskIn) -> StreamingResponse:
-        """The same as server-sent events: ``sources``, ``token``, ``reset``, then ``answer``."""
-        history = [Turn(t.role, t.text) for t in body.history]  # type: ignore[arg-type]
-
-        def events() -> Iterator[str]:
-            for event in desk.ask_stream(body.question, PUBLIC, history):
-                yield _sse(event)
-
-        return StreamingResponse(events(), media_type="text/event-stream")
-
-    @app.get("/", response_class=HTMLResponse)
-    def page(
-        request: Request, retriever: RetrieverDep, q: str = "", lang: str = ""
-    ) -> HTMLResponse:
-        ui = pick_language(lang, request.headers.get("accept-language", ""))
-        context = {"t": texts(ui), "ui": ui, "q": q, "hits": None, "error": ""}
-        if q:
-            try:
-                context["hits"] = retriever.search(clean_query(q), PUBLIC, 8)
-            except HTTPException as err:
-                context["error"] = err.detail
-        return TEMPLATES.TemplateResponse(request, "search.html", context)
-
-    @app.get("/articles/{article_id}", response_class=HTMLResponse)
-    def article(request: Request, article_id: str, lang: str = "") -> HTMLResponse:
-        entry = kb.catalog.article(article_id)
-        if entry is None or not entry.is_public:
-            raise HTTPException(404, "no such article")
-        ui = pick_language(lang, request.headers.get("accept-language", ""))
-        chunks = kb.catalog.chunks_of(article_id)
-        return TEMPLATES.TemplateResponse(
-            request,
-            "article.html",
-            {"t": texts(ui), "ui": ui, "entry": entry, "chunks": chunks, "q": ""},
-        )
-
+    for module in (login, articles, chat, tickets, agent):
+        app.include_router(module.router)
+    _include_admin(app)
     return app
+
+
+def _include_admin(app: FastAPI) -> None:
+    """The admin pages, once ``bot.web.admin`` exists (built alongside)."""
+    if importlib.util.find_spec("bot.web.admin") is None:
+        return
+    from bot.web import admin
+
+    app.include_router(admin.router)

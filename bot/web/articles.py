@@ -1,0 +1,135 @@
+"""Searching and reading articles, and the stateless ask API; each honours the caller's groups.
+
+Signed-out callers see public articles only: nobody can claim a group from a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from bot.answer import Turn
+from bot.desk import Event
+from bot.settings import BotSettings
+from bot.web.auth import current_account
+from bot.web.deps import DeskDep, RetrieverDep, SettingsDep
+from bot.web.pages import render
+from retrieval.schema import User
+
+router = APIRouter()
+PUBLIC = User("web")
+
+
+def asker(request: Request) -> User:
+    """The signed-in user with their groups, or an anonymous user who sees public articles."""
+    account = current_account(request)
+    if account is None:
+        return PUBLIC
+    return User.with_groups(account.username, account.groups)
+
+
+def clean_query(q: str, settings: BotSettings) -> str:
+    """The stripped query, or 422 when it is empty or too long."""
+    q = q.strip()
+    if not q:
+        raise HTTPException(422, "the question is empty")
+    if len(q) > settings.max_question_chars:
+        raise HTTPException(
+            422, f"the question is too long (limit {settings.max_question_chars} characters)"
+        )
+    return q
+
+
+def sse(event: Event) -> str:
+    """One server-sent event from a Desk event."""
+    data = event.data.to_dict() if hasattr(event.data, "to_dict") else event.data
+    if isinstance(data, list):
+        data = [d.__dict__ if hasattr(d, "__dict__") else d for d in data]
+    return f"event: {event.kind}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
+
+
+class TurnIn(BaseModel):
+    """One earlier message of the conversation."""
+
+    role: str = Field(pattern="^(user|assistant)$")
+    text: str = Field(max_length=20_000)
+
+
+class AskIn(BaseModel):
+    """A question, with the conversation so far for follow-ups."""
+
+    question: str = Field(description="the employee's question (empty gets a clear message)")
+    history: list[TurnIn] = Field(default_factory=list, max_length=50)
+
+
+@router.get("/api/v1/search", tags=["articles"])
+def api_search(
+    request: Request,
+    retriever: RetrieverDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(description="the question or keywords")],
+    k: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> dict:
+    """Search articles the caller may see; hits carry dense, keyword and fused scores."""
+    query = clean_query(q, settings)
+    started = time.perf_counter()
+    hits = retriever.search(query, asker(request), k)
+    took = (time.perf_counter() - started) * 1000
+    return {"query": query, "took_ms": round(took, 1), "hits": [h.to_dict() for h in hits]}
+
+
+@router.post("/api/v1/ask", tags=["articles"])
+def api_ask(body: AskIn, request: Request, desk: DeskDep) -> dict:
+    """Ask the Desk once (nothing stored): an answer with citations, or a decline."""
+    history = [Turn(t.role, t.text) for t in body.history]  # type: ignore[arg-type]
+    return desk.ask(body.question, asker(request), history).to_dict()
+
+
+@router.post("/api/v1/ask/stream", tags=["articles"])
+def api_ask_stream(body: AskIn, request: Request, desk: DeskDep) -> StreamingResponse:
+    """The same as server-sent events: ``sources``, ``token``, ``reset``, then ``answer``."""
+    history = [Turn(t.role, t.text) for t in body.history]  # type: ignore[arg-type]
+    user = asker(request)
+
+    def events() -> Iterator[str]:
+        for event in desk.ask_stream(body.question, user, history):
+            yield sse(event)
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+def search_page(request: Request, retriever, settings: BotSettings, q: str) -> HTMLResponse:
+    """The search page (also / for visitors who are not signed in)."""
+    hits, error = None, ""
+    if q:
+        try:
+            hits = retriever.search(clean_query(q, settings), asker(request), 8)
+        except HTTPException as err:
+            error = err.detail
+    account = current_account(request)
+    return render(request, "search.html", account, q=q, hits=hits, error=error)
+
+
+@router.get("/search", response_class=HTMLResponse, include_in_schema=False)
+def search(
+    request: Request, retriever: RetrieverDep, settings: SettingsDep, q: str = ""
+) -> HTMLResponse:
+    return search_page(request, retriever, settings, q)
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+def article(request: Request, article_id: str) -> HTMLResponse:
+    kb = request.app.state.kb
+    entry = kb.catalog.article(article_id)
+    user = asker(request)
+    if entry is None or not entry.visible_to(user.groups):
+        raise HTTPException(404, "no such article")
+    chunks = kb.catalog.chunks_of(article_id)
+    account = current_account(request)
+    return render(request, "article.html", account, entry=entry, chunks=chunks, q="")

@@ -1,0 +1,295 @@
+"""Sign-in sessions, roles, CSRF and trusted-header single sign-on for the web app.
+
+What other routers use (``from bot.web.auth import ...``):
+
+- ``current_account(request) -> Account | None``: who is signed in (session cookie, or the
+  trusted SSO header when ``settings.sso_header`` is set); inactive accounts count as nobody.
+- ``require_role(*roles)``: a dependency returning the ``Account``. Signed out: API paths
+  (``/api/...``) get 401 JSON, pages a redirect to ``/login?next=<path>``. Wrong role: 403 (JSON
+  for the API, a page otherwise). ``admin`` passes wherever ``agent`` does; agents never pass
+  ``require_role("admin")``. Aliases: ``SignedInDep``, ``AgentDep``, ``AdminDep``, e.g.
+  ``def page(request: Request, account: AdminDep): ...``.
+- CSRF: every POST/PUT/PATCH/DELETE from a browser session (a valid session cookie, or SSO) must
+  carry the session's token, as form field ``csrf_token`` or header ``X-CSRF-Token``; otherwise
+  403. The check is an app-wide dependency (``csrf_guard``), so routers get it for free.
+  Templates: ``<input type="hidden" name="csrf_token" value="{{ csrf_token }}">`` in every form;
+  base.html puts it in ``<meta name="csrf-token">`` for JavaScript.
+- ``page_context(request, account, **extra) -> dict`` for templates: ``t`` (UI texts), ``ui``
+  (``ko``/``en``), ``account``, ``csrf_token``, plus ``extra``. ``bot.web.pages.render`` wraps
+  it with the shared ``TEMPLATES``.
+- ``sign_in(response, request, account)`` / ``sign_out(response)`` set or clear the cookie.
+
+The session is a signed cookie (``bot.web.sessions``; HttpOnly, SameSite=Lax, Secure per
+``settings.cookie_secure``, lasting ``settings.session_hours``). Its secret is
+``settings.session_secret`` or one generated once into ``<data_dir>/session_secret`` (0600;
+``data_dir`` is the knowledge base's).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+from urllib.parse import quote, urlencode
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.settings import BotSettings
+from bot.tickets import Account, InvalidChange, Role
+from bot.web.i18n import pick_language, texts
+from bot.web.sessions import (
+    cookie_header,
+    decode_session,
+    encode_session,
+    new_session,
+)
+
+COOKIE = "sd_session"
+LANG_COOKIE = "lang"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _settings(request: Request) -> BotSettings:
+    return request.app.state.settings
+
+
+def session_of(request: Request) -> dict | None:
+    """The request's valid session (cookie or one minted during this request), if any."""
+    minted = getattr(request.state, "minted_session", None)
+    if minted is not None:
+        return minted
+    if not hasattr(request.state, "session"):
+        raw = request.cookies.get(COOKIE, "")
+        secret = request.app.state.session_secret
+        request.state.session = decode_session(raw, secret) if raw else None
+    return request.state.session
+
+
+def _queue_cookie(request: Request, header: str) -> None:
+    """Have :class:`CookieMiddleware` add ``header`` to this request's response."""
+    request.state.set_cookies = [*getattr(request.state, "set_cookies", []), header]
+
+
+def _mint(request: Request, username: str) -> dict:
+    session = new_session(username, _settings(request))
+    request.state.minted_session = session
+    value = encode_session(session, request.app.state.session_secret)
+    max_age = int(_settings(request).session_hours * 3600)
+    _queue_cookie(request, cookie_header(COOKIE, value, _settings(request), max_age))
+    return session
+
+
+def sign_in(response: Response, request: Request, account: Account) -> dict:
+    """Start a new session for ``account`` on ``response`` (a new CSRF token too)."""
+    settings = _settings(request)
+    session = new_session(account.username, settings)
+    value = encode_session(session, request.app.state.session_secret)
+    response.headers.append(
+        "set-cookie", cookie_header(COOKIE, value, settings, int(settings.session_hours * 3600))
+    )
+    return session
+
+
+def sign_out(response: Response) -> None:
+    """End the session on ``response``."""
+    response.delete_cookie(COOKIE, path="/")
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, starting an anonymous session when there is none."""
+    session = session_of(request)
+    account = current_account(request)
+    if session is None or (account is not None and session.get("u") != account.username):
+        session = _mint(request, account.username if account else "")
+    return session["csrf"]
+
+
+# -- who is signed in --------------------------------------------------------------------------
+
+
+def _sso_account(request: Request, username: str) -> Account | None:
+    settings = _settings(request)
+    store = request.app.state.store
+    groups_header = settings.sso_groups_header
+    groups = None
+    if groups_header and groups_header in request.headers:
+        groups = [g.strip() for g in request.headers[groups_header].split(",") if g.strip()]
+    account = store.account(username)
+    if account is None:
+        # First sight of someone the proxy vouches for: an employee until an admin says otherwise.
+        try:
+            account = store.add_account(Account(username, "employee", groups=groups or []), None)
+        except InvalidChange:  # a parallel first request created it a moment ago
+            account = store.account(username)
+        if account is None:
+            return None
+    if groups is not None:
+        account.groups = groups  # the proxy's groups are current; the stored ones may be stale
+    return account
+
+
+def current_account(request: Request) -> Account | None:
+    """Return who is signed in (SSO header first when enabled), or ``None``."""
+    if hasattr(request.state, "account"):
+        return request.state.account
+    account = None
+    header = _settings(request).sso_header
+    username = request.headers.get(header, "").strip() if header else ""
+    if username and len(username) <= 200:
+        account = _sso_account(request, username)
+    else:
+        session = session_of(request)
+        if session and session.get("u"):
+            account = request.app.state.store.account(session["u"])
+    if account is not None and not account.active:
+        account = None
+    request.state.account = account
+    return account
+
+
+# -- roles -------------------------------------------------------------------------------------
+
+
+class SignInRequired(Exception):
+    """A page needs a signed-in user: redirect to the sign-in page."""
+
+    def __init__(self, next_url: str):
+        self.next_url = next_url
+
+
+class PageForbidden(Exception):
+    """A page the signed-in user's role may not see."""
+
+
+def is_api(request: Request) -> bool:
+    """Whether the request is for the JSON API (errors as JSON, never redirects)."""
+    return request.url.path.startswith("/api/")
+
+
+def allowed(account: Account, roles: tuple[Role, ...]) -> bool:
+    """Whether ``account`` may act in one of ``roles`` (an admin may do what an agent may)."""
+    if not roles or account.role in roles:
+        return True
+    return account.role == "admin" and "agent" in roles
+
+
+def require_role(*roles: Role):
+    """Build a dependency that returns the signed-in account if its role is one of ``roles``."""
+
+    def dependency(request: Request) -> Account:
+        account = current_account(request)
+        if account is None:
+            if is_api(request):
+                raise HTTPException(401, "sign in first")
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise SignInRequired(target)
+        if not allowed(account, roles):
+            if is_api(request):
+                raise HTTPException(403, "your role may not do this")
+            raise PageForbidden()
+        return account
+
+    return dependency
+
+
+SignedInDep = Annotated[Account, Depends(require_role())]
+AgentDep = Annotated[Account, Depends(require_role("agent"))]
+AdminDep = Annotated[Account, Depends(require_role("admin"))]
+
+
+# -- CSRF --------------------------------------------------------------------------------------
+
+
+async def _submitted_token(request: Request) -> str:
+    token = request.headers.get(CSRF_HEADER, "")
+    content_type = request.headers.get("content-type", "")
+    if not token and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD, "")
+        token = value if isinstance(value, str) else ""
+    return token
+
+
+async def csrf_guard(request: Request) -> None:
+    """Refuse (403) an unsafe request from a browser session that lacks the session's token."""
+    if request.method not in UNSAFE:
+        return
+    header = _settings(request).sso_header
+    session = session_of(request)
+    via_sso = bool(header and request.headers.get(header))
+    if session is None and not via_sso:
+        return  # no ambient credential a forged request could ride on
+    token = await _submitted_token(request)
+    expected = session.get("csrf", "") if session else ""
+    if not token or not expected or not hmac.compare_digest(token, expected):
+        raise HTTPException(403, "CSRF token missing or invalid; reload the page and try again")
+    request.state.csrf_ok = True
+
+
+# -- templates ---------------------------------------------------------------------------------
+
+
+def language(request: Request) -> str:
+    """The UI language: ?lang=, then the ``lang`` cookie, then Accept-Language."""
+    explicit = request.query_params.get("lang", "")
+    ui = pick_language(
+        explicit, request.headers.get("accept-language", ""), request.cookies.get(LANG_COOKIE, "")
+    )
+    if explicit == ui and request.cookies.get(LANG_COOKIE) != ui:
+        # A switch sticks: later pages (and links without ?lang) keep the chosen language.
+        header = cookie_header(LANG_COOKIE, ui, _settings(request), 365 * 24 * 3600)
+        _queue_cookie(request, header)
+    return ui
+
+
+def page_context(request: Request, account: Account | None, **extra) -> dict:
+    """Everything base.html needs (``t``, ``ui``, ``account``, ``csrf_token``) plus ``extra``."""
+    ui = language(request)
+    other = "en" if ui == "ko" else "ko"
+    query = {**request.query_params, "lang": other}
+    return {
+        "t": texts(ui),
+        "ui": ui,
+        "account": account,
+        "csrf_token": csrf_token(request),
+        "path": request.url.path,
+        "switch_url": f"{request.url.path}?{urlencode(query)}",
+        **extra,
+    }
+
+
+class CookieMiddleware:
+    """Adds cookies queued during a request (a minted session, a language switch) to its reply."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookies(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for header in scope.get("state", {}).get("set_cookies", []):
+                    headers.append("set-cookie", header)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookies)
+
+
+def login_redirect(request: Request, exc: SignInRequired) -> Response:
+    """Send a signed-out visitor to the sign-in page, coming back afterwards."""
+    return RedirectResponse(f"/login?next={quote(exc.next_url, safe='')}", status_code=303)
+
+
+def forbidden_json(request: Request, exc: PageForbidden) -> Response:
+    """Fallback for :class:`PageForbidden` when no page renderer is installed."""
+    return JSONResponse({"detail": "your role may not see this page"}, status_code=403)

@@ -1,0 +1,119 @@
+"""Signing in and out: the /login page and form, and /api/v1/session for API clients."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from bot.tickets import Account
+from bot.web.auth import (
+    SignedInDep,
+    csrf_token,
+    current_account,
+    language,
+    sign_in,
+    sign_out,
+)
+from bot.web.deps import StoreDep
+from bot.web.i18n import texts
+from bot.web.pages import render
+
+router = APIRouter()
+
+
+def safe_next(target: str) -> str:
+    """Where to go after signing in: a path on this site only (no open redirect)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def account_dict(account: Account) -> dict:
+    """The public fields of an account (never a password hash)."""
+    return {
+        "username": account.username,
+        "role": account.role,
+        "display_name": account.display_name,
+        "email": account.email,
+        "groups": list(account.groups),
+    }
+
+
+def _authenticate(store, username: str, password: str) -> Account | None:
+    from bot.accounts import authenticate
+
+    return authenticate(store, username.strip(), password)
+
+
+@router.get("/login", include_in_schema=False)
+def login_page(request: Request, next: str = "/") -> Response:
+    account = current_account(request)
+    if account is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "login.html", None, next=safe_next(next), error="", username="")
+
+
+@router.post("/login", include_in_schema=False)
+def login_form(
+    request: Request,
+    store: StoreDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    # A browser form always carries the token of the session the login page started.
+    if not getattr(request.state, "csrf_ok", False):
+        raise HTTPException(403, "CSRF token missing or invalid; reload the page and try again")
+    account = _authenticate(store, username, password)
+    if account is None:
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=401,
+            next=safe_next(next),
+            error=texts(language(request))["login_failed"],
+            username=username,
+        )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    sign_in(response, request, account)
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+def logout_form() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    sign_out(response)
+    return response
+
+
+class Credentials(BaseModel):
+    """A username and password."""
+
+    username: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+@router.post("/api/v1/session", tags=["session"])
+def api_sign_in(body: Credentials, request: Request, store: StoreDep, response: Response) -> dict:
+    """Sign in: sets the session cookie; send ``csrf_token`` as ``X-CSRF-Token`` on writes."""
+    account = _authenticate(store, body.username, body.password)
+    if account is None:
+        raise HTTPException(401, "wrong username or password")
+    session = sign_in(response, request, account)
+    return {"account": account_dict(account), "csrf_token": session["csrf"]}
+
+
+@router.get("/api/v1/session", tags=["session"])
+def api_session(request: Request, account: SignedInDep) -> dict:
+    """Who is signed in, with the session's CSRF token."""
+    return {"account": account_dict(account), "csrf_token": csrf_token(request)}
+
+
+@router.delete("/api/v1/session", status_code=204, tags=["session"])
+def api_sign_out(response: Response) -> None:
+    """Sign out."""
+    sign_out(response)

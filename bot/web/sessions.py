@@ -1,0 +1,94 @@
+"""The signed session cookie and its secret (HMAC-SHA256 over a small JSON payload).
+
+The payload is ``{"u": username ("" before sign-in), "csrf": token, "exp": unix time}``; it is
+signed, not encrypted, and holds nothing secret but the CSRF token, which the cookie's owner may
+read anyway.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+
+from fastapi.responses import Response
+
+from bot.settings import BotSettings
+
+
+def load_session_secret(settings: BotSettings, data_dir: Path) -> str:
+    """Return the configured secret, or the one kept in ``data_dir/session_secret`` (made once)."""
+    if settings.session_secret:
+        return settings.session_secret
+    path = Path(data_dir) / "session_secret"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    # Created with 0600 from the start: the secret is never readable by others, not even briefly.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(secret)
+    return secret
+
+
+# -- the signed cookie -------------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode_session(session: dict, secret: str) -> str:
+    """Serialise and sign ``session`` for the cookie."""
+    body = _b64(json.dumps(session, separators=(",", ":")).encode())
+    mac = hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()
+    return f"{body}.{_b64(mac)}"
+
+
+def decode_session(value: str, secret: str, now: float | None = None) -> dict | None:
+    """Return the session in a cookie value, or ``None`` if forged, malformed or expired."""
+    try:
+        body, mac = value.split(".", 1)
+        expected = hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, _unb64(mac)):
+            return None
+        session = json.loads(_unb64(body))
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(session, dict) or session.get("exp", 0) < (now or time.time()):
+        return None
+    return session
+
+
+def new_session(username: str, settings: BotSettings) -> dict:
+    """A fresh session for ``username`` ("" = not signed in yet) with its own CSRF token."""
+    return {
+        "u": username,
+        "csrf": secrets.token_urlsafe(24),
+        "exp": int(time.time() + settings.session_hours * 3600),
+    }
+
+
+def cookie_header(name: str, value: str, settings: BotSettings, max_age: int) -> str:
+    """A ``Set-Cookie`` value with the app's flags (HttpOnly, SameSite=Lax, Secure if set)."""
+    response = Response()
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    return response.headers["set-cookie"]
