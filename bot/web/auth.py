@@ -204,12 +204,25 @@ AdminDep = Annotated[Account, Depends(require_role("admin"))]
 # -- CSRF --------------------------------------------------------------------------------------
 
 
+def _refuse_oversized(request: Request) -> None:
+    """Refuse a form body too large for any page before parsing it (parsing spools it to disk)."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise HTTPException(411, "a form must be sent with its Content-Length")
+    limit = _settings(request).max_upload_mb * 1024 * 1024 + 64 * 1024  # + multipart framing
+    if int(length) > limit:
+        raise HTTPException(
+            413, f"the upload is too large (limit {_settings(request).max_upload_mb} MB)"
+        )
+
+
 async def _submitted_token(request: Request) -> str:
     token = request.headers.get(CSRF_HEADER, "")
     content_type = request.headers.get("content-type", "")
     if not token and content_type.startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
+        _refuse_oversized(request)
         form = await request.form()
         value = form.get(CSRF_FIELD, "")
         token = value if isinstance(value, str) else ""

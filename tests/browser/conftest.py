@@ -1,0 +1,96 @@
+"""Browser tests: Playwright driving Debian's chromium (never a downloaded browser).
+
+The session installs the Debian package when it is missing, and launches it through the
+pytest-playwright plugin's own fixtures with ``executable_path`` (mixing the plugin with a plain
+``sync_playwright()`` in one session fails).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser.site import Site, start_site
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _ensure_chromium() -> str:
+    """Return the chromium binary, installing Debian's package first when it is missing."""
+    found = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
+    if found:
+        return found
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
+    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=False)
+        done = subprocess.run(install, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.fail(f"could not install Debian's chromium:\n{done.stderr[-2000:]}")
+    return shutil.which("chromium") or CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch Debian's chromium, headless."""
+    return {**browser_type_launch_args, "executable_path": _ensure_chromium(), "headless": True}
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path | None:
+    """Where to save page screenshots (``SERVICEDESK_SCREENSHOTS``; `make screenshots` sets
+    docs/screenshots), or None to skip saving."""
+    target = os.environ.get("SERVICEDESK_SCREENSHOTS")
+    if not target:
+        return None
+    path = Path(target)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def desk_site(tmp_path_factory) -> Iterator[Site]:
+    """The real app on its own small knowledge base and SQLite store, shared by the browser tests
+    (one ingestion with the real embedder per session keeps the tier fast)."""
+    site = start_site(tmp_path_factory.mktemp("browser"))
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(desk_site: Site) -> str:
+    """Relative URLs in page.goto resolve against the live site."""
+    return desk_site.url
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args) -> dict:
+    """A laptop-sized window; the Korean UI, as most employees' browsers ask for."""
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 800}, "locale": "ko-KR"}
+
+
+@pytest.fixture
+def open_page(browser: Browser, browser_context_args) -> Iterator[Callable[..., Page]]:
+    """Open a page in a fresh browser context (its own cookies: one person each).
+
+    Script errors on any page fail the test: a broken page is a bug users notice.
+    """
+    contexts, errors = [], []
+
+    def open_(locale: str = "ko-KR") -> Page:
+        context = browser.new_context(**{**browser_context_args, "locale": locale})
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert not errors, errors

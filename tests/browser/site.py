@@ -1,0 +1,154 @@
+"""The live site the browser tests drive: a small real knowledge base, a real SQLite store with
+three accounts and a little history, and the real app under uvicorn on a free port."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import uvicorn
+
+from bot.accounts import hash_password
+from bot.settings import SAMPLE_KB, BotSettings
+from bot.store import SqlStore, open_store
+from bot.tickets import Account, Feedback, TicketDraft, TurnRecord, utcnow
+from bot.web.app import create_app
+from ingest.pipeline import Ingestor
+from retrieval.knowledge_base import KnowledgeBase
+from tests.conftest import QUIET, free_port, make_kb
+
+SAMPLES = [
+    "network/vpn-ko.md",
+    "network/vpn-en.md",
+    "account/password-reset-lockout-ko.md",
+    "account/password-reset-lockout-en.md",
+]
+PASSWORDS = {"employee": "employee-pw-1", "agent": "agent-pw-1", "admin": "admin-pw-1"}
+NAMES = {"employee": "김하늘", "agent": "Jordan Lee", "admin": "Min Park"}
+XSS_ID = "KB-XSS-TEST"
+# An article whose text looks like markup: every page must show it as text and run none of it.
+XSS_ARTICLE = f"""---
+id: {XSS_ID}
+title: Zebrafax paste guide <script>window.__pwned = 3</script>
+tags: [zebrafax]
+lang: en
+---
+# Zebrafax paste guide
+
+When the Zebrafax console shows <script>window.__pwned = 1</script> in a ticket, the agent pasted
+raw HTML. Pictures pasted as <img src=x onerror="window.__pwned = 2"> never load in Zebrafax.
+Paste plain text into Zebrafax instead, or attach a screenshot file.
+"""
+
+
+@dataclass
+class Site:
+    """The running app and what stands behind it."""
+
+    url: str
+    kb: KnowledgeBase
+    store: SqlStore
+    settings: BotSettings
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        """Stop the server and close the knowledge base and the store."""
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.store.close()
+        self.kb.close()
+
+
+class Clock:
+    """The store's clock, movable so the seeded history lies in the past."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+
+def build_kb(root: Path) -> KnowledgeBase:
+    """Ingest a handful of sample articles and the markup-laden test article."""
+    source = root / "kb_source"
+    for rel in SAMPLES:
+        (source / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SAMPLE_KB / rel, source / rel)
+    (source / "zebrafax.md").write_text(XSS_ARTICLE, encoding="utf-8")
+    kb = make_kb(root / "data")
+    report = Ingestor(kb, QUIET).run([source])
+    assert report.ok, [f.line() for f in report.failures]
+    return kb
+
+
+def start_site(root: Path) -> Site:
+    """Build the knowledge base and the store, then serve the app; wait until it listens."""
+    kb = build_kb(root)
+    settings = BotSettings(
+        database_url=f"sqlite:///{root / 'desk.db'}",
+        answer_backend="extractive",
+        triage_backend="classifier",
+        session_secret="browser-tests-" + "s" * 32,
+    )
+    store = open_store(settings)
+    store.clock = Clock()
+    for name, password in PASSWORDS.items():
+        account = Account(name, name, display_name=NAMES[name])  # type: ignore[arg-type]
+        store.add_account(account, hash_password(password))
+    seed_history(store)
+    app = create_app(kb, settings, store=store)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    return Site(f"http://127.0.0.1:{port}", kb, store, settings, server, thread)
+
+
+ANSWERED = {
+    "decision": "answered",
+    "retrieved": ["KB-VPN-001-en"],
+    "citations": [{"article_id": "KB-VPN-001-en"}],
+}
+DECLINED = {"decision": "declined", "retrieved": [], "citations": []}
+# (days ago, channel, user, question, answer, feedback, ticket priority or None)
+HISTORY = [
+    (26, "web", "emp-lee", "VPN keeps dropping", ANSWERED, "resolved", None),
+    (19, "slack", "emp-choi", "비밀번호를 잊어버렸어요", ANSWERED, "helpful", None),
+    (17, "web", "emp-kang", "How do I get a parking permit?", DECLINED, None, "P4"),
+    (12, "web", "emp-jung", "VPN 인증서 오류가 나요", ANSWERED, "not_helpful", "P3"),
+    (5, "slack", "emp-yoon", "계정이 잠겼어요", ANSWERED, "resolved", None),
+    (2, "web", "emp-han", "Can I expense a standing desk?", DECLINED, None, "P3"),
+]
+
+
+def seed_history(store: SqlStore) -> None:
+    """Add a few weeks of conversations, votes and tickets, so the dashboard and queue show data."""
+    clock = store.clock
+    try:
+        for days, channel, user, question, answer, verdict, priority in HISTORY:
+            clock.offset = timedelta(days=-days)
+            when = utcnow() - timedelta(days=days)
+            conv = store.start_conversation(channel, user)
+            store.add_turn(conv.id, TurnRecord("user", question, created_at=when))
+            store.add_turn(conv.id, TurnRecord("assistant", "...", answer=answer, created_at=when))
+            if verdict:
+                store.add_feedback(
+                    Feedback(conv.id, user, verdict, channel=channel, created_at=when)
+                )
+            if priority:
+                draft = TicketDraft(
+                    question, f"{user}: {question}", "other", priority, "Service Desk"
+                )
+                store.file_ticket(conv.id, draft, user, channel, f"seed-{conv.id}")
+    finally:
+        clock.offset = timedelta(0)
