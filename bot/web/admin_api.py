@@ -18,6 +18,19 @@ from bot.web import admin_actions as actions
 from bot.web.admin_actions import LibraryDep
 from bot.web.auth import AdminDep
 from bot.web.deps import StoreDep
+from bot.web.schemas import (
+    ArticleDetail,
+    ArticleDraft,
+    ArticleList,
+    AuditEvent,
+    Dashboard,
+    Deleted,
+    DraftApproved,
+    DraftRejected,
+    FileResult,
+    FileResults,
+    errors,
+)
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -59,7 +72,12 @@ def _results(results: list[actions.FileResult]) -> dict:
     }
 
 
-@router.get("/dashboard")
+@router.get(
+    "/dashboard",
+    response_model=Dashboard,
+    summary="Read the dashboard figures",
+    responses=errors(401, 403, 422),
+)
 def api_dashboard(
     _: AdminDep, store: StoreDep, days: Annotated[int, Query(ge=1, le=3650)] = 90
 ) -> dict:
@@ -68,7 +86,12 @@ def api_dashboard(
     return actions.dashboard(store, days).to_dict()
 
 
-@router.get("/articles")
+@router.get(
+    "/articles",
+    response_model=ArticleList,
+    summary="Find indexed articles",
+    responses=errors(401, 403, 422),
+)
 def api_articles(
     _: AdminDep, library: LibraryDep, q: Annotated[str, Query(max_length=200)] = ""
 ) -> dict:
@@ -84,7 +107,12 @@ def api_articles(
     }
 
 
-@router.post("/articles/reindex")
+@router.post(
+    "/articles/reindex",
+    response_model=FileResults,
+    summary="Re-index every article",
+    responses=errors(401, 403),
+)
 def api_reindex_all(account: AdminDep, store: StoreDep, library: LibraryDep) -> dict:
     """Re-read every article from its original file and index it again."""
     results = library.reindex_all()
@@ -93,7 +121,12 @@ def api_reindex_all(account: AdminDep, store: StoreDep, library: LibraryDep) -> 
     return _results(results)
 
 
-@router.post("/articles/{article_id:path}/reindex")
+@router.post(
+    "/articles/{article_id:path}/reindex",
+    response_model=FileResult,
+    summary="Re-index one article",
+    responses=errors(401, 403, 404),
+)
 def api_reindex(article_id: str, account: AdminDep, store: StoreDep, library: LibraryDep) -> dict:
     """Re-read one article from its original file and index it again (even if unchanged)."""
     try:
@@ -104,7 +137,12 @@ def api_reindex(article_id: str, account: AdminDep, store: StoreDep, library: Li
     return result.to_dict()
 
 
-@router.get("/articles/{article_id:path}")
+@router.get(
+    "/articles/{article_id:path}",
+    response_model=ArticleDetail,
+    summary="Read an article and its chunks",
+    responses=errors(401, 403, 404),
+)
 def api_article(article_id: str, _: AdminDep, library: LibraryDep) -> dict:
     """One article's metadata and its chunks (restricted articles included)."""
     entry = library.kb.catalog.article(article_id)
@@ -114,7 +152,12 @@ def api_article(article_id: str, _: AdminDep, library: LibraryDep) -> dict:
     return {**entry.__dict__, "chunks": [c.__dict__ for c in chunks]}
 
 
-@router.delete("/articles/{article_id:path}")
+@router.delete(
+    "/articles/{article_id:path}",
+    response_model=Deleted,
+    summary="Delete an article",
+    responses=errors(401, 403, 404),
+)
 def api_delete(article_id: str, account: AdminDep, store: StoreDep, library: LibraryDep) -> dict:
     """Remove an article from every index; its uploaded original moves to ``deleted/``."""
     try:
@@ -125,7 +168,13 @@ def api_delete(article_id: str, account: AdminDep, store: StoreDep, library: Lib
     return {"deleted": article_id}
 
 
-@router.post("/uploads", openapi_extra=UPLOAD_SCHEMA)
+@router.post(
+    "/uploads",
+    openapi_extra=UPLOAD_SCHEMA,
+    response_model=FileResults,
+    summary="Upload articles or zip archives",
+    responses=errors(401, 403, 413, 422, 507),
+)
 async def api_upload(
     request: Request, account: AdminDep, store: StoreDep, library: LibraryDep
 ) -> dict:
@@ -145,7 +194,12 @@ async def api_upload(
     return _results(results)
 
 
-@router.get("/drafts")
+@router.get(
+    "/drafts",
+    response_model=list[ArticleDraft],
+    summary="List article drafts",
+    responses=errors(401, 403, 422),
+)
 def api_drafts(
     _: AdminDep,
     store: StoreDep,
@@ -156,7 +210,12 @@ def api_drafts(
     return [actions.draft_dict(d) for d in drafts]
 
 
-@router.post("/drafts/{draft_id}/approve")
+@router.post(
+    "/drafts/{draft_id}/approve",
+    response_model=DraftApproved,
+    summary="Approve and publish a draft",
+    responses=errors(401, 403, 404, 409, 422),
+)
 def api_approve(
     draft_id: int,
     account: AdminDep,
@@ -177,7 +236,12 @@ def api_approve(
     return {"draft": actions.draft_dict(draft), "result": result.to_dict()}
 
 
-@router.post("/drafts/{draft_id}/reject")
+@router.post(
+    "/drafts/{draft_id}/reject",
+    response_model=DraftRejected,
+    summary="Reject a draft",
+    responses=errors(401, 403, 404, 409, 422),
+)
 def api_reject(draft_id: int, account: AdminDep, store: StoreDep) -> dict:
     """Reject a draft."""
     try:
@@ -187,7 +251,12 @@ def api_reject(draft_id: int, account: AdminDep, store: StoreDep) -> dict:
     return {"draft": actions.draft_dict(draft)}
 
 
-@router.get("/audit")
+@router.get(
+    "/audit",
+    response_model=list[AuditEvent],
+    summary="Read the audit log",
+    responses=errors(401, 403, 422),
+)
 def api_audit(
     _: AdminDep, store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> list[dict]:

@@ -16,9 +16,10 @@ from bot.tickets import OPEN_STATUSES, PRIORITIES, STATUSES, Account, InvalidCha
 from bot.web.auth import AgentDep
 from bot.web.deps import CaseworkDep, SettingsDep, StoreDep
 from bot.web.pages import render
+from bot.web.schemas import Message, ProposedArticle, Ticket, errors
 from bot.web.views import agent_ticket_dict, message_dict
 
-router = APIRouter(tags=["agent console"])
+router = APIRouter(tags=["agent"])
 
 
 def queue_query(
@@ -50,7 +51,7 @@ def queue_query(
     )
 
 
-class TextIn(BaseModel):
+class AgentTextIn(BaseModel):
     """A reply to the employee or an internal note."""
 
     text: str = Field(max_length=20_000)
@@ -71,7 +72,7 @@ class ResolutionIn(BaseModel):
     resolution: str = Field(max_length=20_000)
 
 
-class ReasonIn(BaseModel):
+class AgentReopenIn(BaseModel):
     """Why the ticket is reopened."""
 
     reason: str = Field("", max_length=5_000)
@@ -87,7 +88,12 @@ class ArticleDraftIn(BaseModel):
 # -- API ---------------------------------------------------------------------------------------
 
 
-@router.get("/api/v1/agent/queue")
+@router.get(
+    "/api/v1/agent/queue",
+    response_model=list[Ticket],
+    summary="List the queue",
+    responses=errors(401, 403, 422),
+)
 def api_queue(
     agent: AgentDep,
     store: StoreDep,
@@ -101,44 +107,82 @@ def api_queue(
     return [{**agent_ticket_dict(t), "messages": [], "transcript": ""} for t in tickets]
 
 
-@router.get("/api/v1/agent/tickets/{number}")
+@router.get(
+    "/api/v1/agent/tickets/{number}",
+    response_model=Ticket,
+    summary="Read a ticket",
+    responses=errors(401, 403, 404),
+)
 def api_ticket(number: str, agent: AgentDep, store: StoreDep) -> dict:
     """Everything about a ticket: transcript, summary, sources, messages and notes, SLA."""
     return agent_ticket_dict(store.ticket(number))
 
 
-@router.patch("/api/v1/agent/tickets/{number}")
+@router.patch(
+    "/api/v1/agent/tickets/{number}",
+    response_model=Ticket,
+    summary="Change a ticket",
+    responses=errors(401, 403, 404, 422),
+)
 def api_change(number: str, body: ChangeIn, agent: AgentDep, casework: CaseworkDep) -> dict:
     """Change status, priority (due times follow), group or category."""
     ticket = casework.update(number, agent, **body.model_dump())
     return agent_ticket_dict(ticket)
 
 
-@router.post("/api/v1/agent/tickets/{number}/reply", status_code=201)
-def api_reply(number: str, body: TextIn, agent: AgentDep, casework: CaseworkDep) -> dict:
+@router.post(
+    "/api/v1/agent/tickets/{number}/reply",
+    status_code=201,
+    response_model=Message,
+    summary="Reply to the employee",
+    responses=errors(401, 403, 404, 422),
+)
+def api_reply(number: str, body: AgentTextIn, agent: AgentDep, casework: CaseworkDep) -> dict:
     """Reply to the employee (web chat or Slack thread)."""
     return message_dict(casework.reply(number, agent, body.text))
 
 
-@router.post("/api/v1/agent/tickets/{number}/notes", status_code=201)
-def api_note(number: str, body: TextIn, agent: AgentDep, casework: CaseworkDep) -> dict:
+@router.post(
+    "/api/v1/agent/tickets/{number}/notes",
+    status_code=201,
+    response_model=Message,
+    summary="Add an internal note",
+    responses=errors(401, 403, 404, 422),
+)
+def api_note(number: str, body: AgentTextIn, agent: AgentDep, casework: CaseworkDep) -> dict:
     """Add an internal note (agents only)."""
     return message_dict(casework.note(number, agent, body.text))
 
 
-@router.post("/api/v1/agent/tickets/{number}/resolve")
+@router.post(
+    "/api/v1/agent/tickets/{number}/resolve",
+    response_model=Ticket,
+    summary="Resolve a ticket",
+    responses=errors(401, 403, 404, 422),
+)
 def api_resolve(number: str, body: ResolutionIn, agent: AgentDep, casework: CaseworkDep) -> dict:
     """Resolve with a resolution text (422 without one)."""
     return agent_ticket_dict(casework.resolve(number, agent, body.resolution))
 
 
-@router.post("/api/v1/agent/tickets/{number}/reopen")
-def api_reopen(number: str, body: ReasonIn, agent: AgentDep, casework: CaseworkDep) -> dict:
+@router.post(
+    "/api/v1/agent/tickets/{number}/reopen",
+    response_model=Ticket,
+    summary="Reopen a ticket",
+    responses=errors(401, 403, 404, 422),
+)
+def api_reopen(number: str, body: AgentReopenIn, agent: AgentDep, casework: CaseworkDep) -> dict:
     """Reopen a resolved or closed ticket."""
     return agent_ticket_dict(casework.reopen(number, agent, body.reason))
 
 
-@router.post("/api/v1/agent/tickets/{number}/article-draft", status_code=201)
+@router.post(
+    "/api/v1/agent/tickets/{number}/article-draft",
+    status_code=201,
+    response_model=ProposedArticle,
+    summary="Propose an article from the resolution",
+    responses=errors(401, 403, 404, 422),
+)
 def api_article_draft(
     number: str, body: ArticleDraftIn, agent: AgentDep, casework: CaseworkDep
 ) -> dict:

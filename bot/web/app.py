@@ -23,7 +23,9 @@ from bot.tickets import TicketStore
 from bot.web import agent, articles, chat, login, tickets
 from bot.web.auth import CookieMiddleware, csrf_guard
 from bot.web.pages import install_error_pages
+from bot.web.schemas import TAGS
 from bot.web.sessions import load_session_secret
+from bot.web.throttle import SignInThrottle
 from bot.wiring import build_retriever
 from retrieval.knowledge_base import KnowledgeBase
 
@@ -53,9 +55,11 @@ def create_app(
     store: TicketStore | None = None,
     escalation=None,
     notifiers: Notifiers | None = None,
+    slack=None,
 ) -> FastAPI:
     """Build the app around an opened knowledge base (a Desk: extractive, a store: the default
-    SQLite beside the knowledge base, escalation: from settings, when not given)."""
+    SQLite beside the knowledge base, escalation: from settings, when not given); ``slack``
+    (``SlackSettings``) adds the Slack notifier and, in HTTP mode, ``/slack/events``."""
     settings = settings or BotSettings()
     retriever = build_retriever(kb) if desk is None else desk.retriever
     desk = desk or Desk(retriever, settings.model_copy(update={"answer_backend": "extractive"}))
@@ -66,6 +70,7 @@ def create_app(
         version="0.1.0",
         docs_url="/api/docs",
         openapi_url="/api/v1/openapi.json",
+        openapi_tags=TAGS,
         dependencies=[Depends(csrf_guard)],
     )
     app.state.kb = kb
@@ -78,6 +83,7 @@ def create_app(
     app.state.casework = Casework(store, notifiers)
     app.state.escalation = escalation or build_escalation(store, settings, desk)
     app.state.session_secret = load_session_secret(settings, Path(kb.settings.data_dir))
+    app.state.throttle = SignInThrottle()  # per process; tests swap in one with their clock
     app.add_middleware(CookieMiddleware)
     install_error_pages(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -95,6 +101,10 @@ def create_app(
     for module in (login, articles, chat, tickets, agent):
         app.include_router(module.router)
     _include_admin(app)
+    if slack is not None:
+        from bot.slack.web import install_slack
+
+        install_slack(app, slack)
     return app
 
 

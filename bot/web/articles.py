@@ -20,6 +20,7 @@ from bot.settings import BotSettings
 from bot.web.auth import current_account
 from bot.web.deps import DeskDep, RetrieverDep, SettingsDep
 from bot.web.pages import render
+from bot.web.schemas import Answer, SearchResults, errors, event_stream
 from retrieval.schema import User
 
 router = APIRouter()
@@ -68,7 +69,13 @@ class AskIn(BaseModel):
     history: list[TurnIn] = Field(default_factory=list, max_length=50)
 
 
-@router.get("/api/v1/search", tags=["articles"])
+@router.get(
+    "/api/v1/search",
+    tags=["search"],
+    response_model=SearchResults,
+    summary="Search articles",
+    responses=errors(422),
+)
 def api_search(
     request: Request,
     retriever: RetrieverDep,
@@ -84,14 +91,26 @@ def api_search(
     return {"query": query, "took_ms": round(took, 1), "hits": [h.to_dict() for h in hits]}
 
 
-@router.post("/api/v1/ask", tags=["articles"])
+@router.post(
+    "/api/v1/ask",
+    tags=["search"],
+    response_model=Answer,
+    summary="Ask once",
+    responses=errors(403, 422),
+)
 def api_ask(body: AskIn, request: Request, desk: DeskDep) -> dict:
     """Ask the Desk once (nothing stored): an answer with citations, or a decline."""
     history = [Turn(t.role, t.text) for t in body.history]  # type: ignore[arg-type]
     return desk.ask(body.question, asker(request), history).to_dict()
 
 
-@router.post("/api/v1/ask/stream", tags=["articles"])
+@router.post(
+    "/api/v1/ask/stream",
+    tags=["search"],
+    response_class=StreamingResponse,
+    summary="Ask once, streamed",
+    responses=event_stream("sources, token, reset, then answer (an Answer)", 403, 422),
+)
 def api_ask_stream(body: AskIn, request: Request, desk: DeskDep) -> StreamingResponse:
     """The same as server-sent events: ``sources``, ``token``, ``reset``, then ``answer``."""
     history = [Turn(t.role, t.text) for t in body.history]  # type: ignore[arg-type]

@@ -19,9 +19,11 @@ from pydantic import BaseModel, Field
 
 from bot.casework import public_messages
 from bot.tickets import PRIORITIES, Account, Conversation, NotFound, TicketDraft
+from bot.web import schemas
 from bot.web.articles import search_page, sse
 from bot.web.auth import SignedInDep, current_account
 from bot.web.deps import ConversationsDep, EscalationDep, SettingsDep, StoreDep
+from bot.web.history import recent_conversations
 from bot.web.pages import render
 from bot.web.views import message_dict, requester_ticket_dict
 
@@ -65,7 +67,9 @@ def home(request: Request, q: str = "") -> HTMLResponse:
         "conversation": conversation_dict(conversation) if conversation else None,
         "ticket": _ticket_of(app.state.store, conversation),
     }
-    return render(request, "chat.html", account, initial=initial)
+    recent = recent_conversations(app.state.store, account.username)
+    current = conversation.id if conversation else None
+    return render(request, "chat.html", account, initial=initial, recent=recent, current=current)
 
 
 def _ticket_of(store, conversation: Conversation | None) -> dict | None:
@@ -106,13 +110,24 @@ class TicketIn(BaseModel):
     idempotency_key: str = Field(min_length=8, max_length=200)
 
 
-@router.post("/api/v1/conversations", status_code=201)
+@router.post(
+    "/api/v1/conversations",
+    status_code=201,
+    response_model=schemas.Conversation,
+    summary="Start a conversation",
+    responses=schemas.errors(401, 403),
+)
 def start_conversation(account: SignedInDep, conversations: ConversationsDep) -> dict:
     """Start a web conversation for the signed-in user."""
     return conversation_dict(conversations.start("web", account.username))
 
 
-@router.get("/api/v1/conversations")
+@router.get(
+    "/api/v1/conversations",
+    response_model=list[schemas.ConversationSummary],
+    summary="List my conversations",
+    responses=schemas.errors(401),
+)
 def my_conversations(account: SignedInDep, store: StoreDep) -> list[dict]:
     """The signed-in user's conversations, newest first, with their first question."""
     mine = store.conversations(user=account.username, limit=100)
@@ -123,7 +138,12 @@ def my_conversations(account: SignedInDep, store: StoreDep) -> list[dict]:
     return out
 
 
-@router.get("/api/v1/conversations/{conversation_id}")
+@router.get(
+    "/api/v1/conversations/{conversation_id}",
+    response_model=schemas.Conversation,
+    summary="Read a conversation",
+    responses=schemas.errors(401, 404, 422),
+)
 def get_conversation(
     conversation_id: int, account: SignedInDep, conversations: ConversationsDep
 ) -> dict:
@@ -131,7 +151,12 @@ def get_conversation(
     return conversation_dict(_owned(conversations, conversation_id, account))
 
 
-@router.post("/api/v1/conversations/{conversation_id}/messages")
+@router.post(
+    "/api/v1/conversations/{conversation_id}/messages",
+    response_model=schemas.Asked,
+    summary="Ask in a conversation",
+    responses=schemas.errors(401, 403, 404, 422),
+)
 def ask(
     conversation_id: int, body: QuestionIn, account: SignedInDep, conversations: ConversationsDep
 ) -> dict:
@@ -141,7 +166,18 @@ def ask(
     return {"answer": answer.to_dict(), "turn_id": turn.id}
 
 
-@router.post("/api/v1/conversations/{conversation_id}/messages/stream")
+@router.post(
+    "/api/v1/conversations/{conversation_id}/messages/stream",
+    response_class=StreamingResponse,
+    summary="Ask in a conversation, streamed",
+    responses=schemas.event_stream(
+        "sources, token, reset, answer (an Answer), then stored ({turn_id, conversation_id})",
+        401,
+        403,
+        404,
+        422,
+    ),
+)
 def ask_stream(
     conversation_id: int, body: QuestionIn, account: SignedInDep, conversations: ConversationsDep
 ) -> StreamingResponse:
@@ -161,7 +197,13 @@ def ask_stream(
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
 
-@router.post("/api/v1/conversations/{conversation_id}/feedback", status_code=201)
+@router.post(
+    "/api/v1/conversations/{conversation_id}/feedback",
+    status_code=201,
+    response_model=schemas.FeedbackSaved,
+    summary="Give feedback",
+    responses=schemas.errors(401, 403, 404, 422),
+)
 def feedback(
     conversation_id: int, body: FeedbackIn, account: SignedInDep, conversations: ConversationsDep
 ) -> dict:
@@ -174,7 +216,12 @@ def feedback(
     return {"id": saved.id, "kind": saved.kind, "turn_id": saved.turn_id}
 
 
-@router.post("/api/v1/conversations/{conversation_id}/draft")
+@router.post(
+    "/api/v1/conversations/{conversation_id}/draft",
+    response_model=schemas.Draft | schemas.AlreadyFiled,
+    summary="Draft a ticket",
+    responses=schemas.errors(401, 403, 404, 422),
+)
 def draft_ticket(
     conversation_id: int,
     account: SignedInDep,
@@ -200,7 +247,16 @@ def draft_ticket(
     }
 
 
-@router.post("/api/v1/conversations/{conversation_id}/ticket", status_code=201)
+@router.post(
+    "/api/v1/conversations/{conversation_id}/ticket",
+    status_code=201,
+    response_model=schemas.MyTicket,
+    summary="File the ticket",
+    responses={
+        200: {"model": schemas.MyTicket, "description": "Filed before: that ticket, not a second"},
+        **schemas.errors(401, 403, 404, 409, 422),
+    },
+)
 def file_ticket(
     conversation_id: int,
     body: TicketIn,
@@ -231,7 +287,12 @@ def file_ticket(
     return JSONResponse(requester_ticket_dict(ticket), status_code=201)
 
 
-@router.get("/api/v1/conversations/{conversation_id}/updates")
+@router.get(
+    "/api/v1/conversations/{conversation_id}/updates",
+    response_model=schemas.Updates,
+    summary="Poll for agents' replies",
+    responses=schemas.errors(401, 404, 422),
+)
 def updates(
     conversation_id: int,
     account: SignedInDep,

@@ -20,6 +20,8 @@ from bot.web.auth import (
 from bot.web.deps import StoreDep
 from bot.web.i18n import texts
 from bot.web.pages import render
+from bot.web.schemas import Session, errors
+from bot.web.throttle import SignInThrottle, minutes
 
 router = APIRouter()
 
@@ -48,6 +50,33 @@ def _authenticate(store, username: str, password: str) -> Account | None:
     return authenticate(store, username.strip(), password)
 
 
+class Throttled(Exception):
+    """Too many failed sign-ins: refused without checking the password."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+
+
+def _attempt(request: Request, store, username: str, password: str) -> Account | None:
+    """Authenticate unless throttled (:class:`Throttled`), counting failures and successes."""
+    throttle: SignInThrottle = request.app.state.throttle
+    client = request.client.host if request.client else ""
+    wait = throttle.retry_after(username, client)
+    if wait:
+        raise Throttled(wait)
+    account = _authenticate(store, username, password)
+    if account is None:
+        throttle.failed(username, client)
+    else:
+        throttle.succeeded(username, client)
+    return account
+
+
+def throttled_text(ui: str, retry_after: int) -> str:
+    """The sign-in page's message for a throttled attempt, in whole minutes."""
+    return texts(ui)["login_throttled"].replace("{minutes}", str(minutes(retry_after)))
+
+
 @router.get("/login", include_in_schema=False)
 def login_page(request: Request, next: str = "/") -> Response:
     account = current_account(request)
@@ -67,7 +96,20 @@ def login_form(
     # A browser form always carries the token of the session the login page started.
     if not getattr(request.state, "csrf_ok", False):
         raise HTTPException(403, "CSRF token missing or invalid; reload the page and try again")
-    account = _authenticate(store, username, password)
+    try:
+        account = _attempt(request, store, username, password)
+    except Throttled as refused:
+        page = render(
+            request,
+            "login.html",
+            None,
+            status_code=429,
+            next=safe_next(next),
+            error=throttled_text(language(request), refused.retry_after),
+            username=username,
+        )
+        page.headers["Retry-After"] = str(refused.retry_after)
+        return page
     if account is None:
         return render(
             request,
@@ -97,23 +139,52 @@ class Credentials(BaseModel):
     password: str = Field(min_length=1, max_length=1000)
 
 
-@router.post("/api/v1/session", tags=["session"])
+@router.post(
+    "/api/v1/session",
+    tags=["session"],
+    response_model=Session,
+    summary="Sign in",
+    responses=errors(401, 403, 422, 429),
+)
 def api_sign_in(body: Credentials, request: Request, store: StoreDep, response: Response) -> dict:
-    """Sign in: sets the session cookie; send ``csrf_token`` as ``X-CSRF-Token`` on writes."""
-    account = _authenticate(store, body.username, body.password)
+    """Sign in: sets the session cookie; send ``csrf_token`` as ``X-CSRF-Token`` on writes.
+
+    After 5 failed attempts for one username (or from one address) within 15 minutes, further
+    attempts get 429 with ``Retry-After`` for 15 minutes, whether or not the username exists."""
+    try:
+        account = _attempt(request, store, body.username, body.password)
+    except Throttled as refused:
+        wait = minutes(refused.retry_after)
+        raise HTTPException(
+            429,
+            f"too many failed sign-in attempts; try again in {wait} minutes",
+            headers={"Retry-After": str(refused.retry_after)},
+        ) from None
     if account is None:
         raise HTTPException(401, "wrong username or password")
     session = sign_in(response, request, account)
     return {"account": account_dict(account), "csrf_token": session["csrf"]}
 
 
-@router.get("/api/v1/session", tags=["session"])
+@router.get(
+    "/api/v1/session",
+    tags=["session"],
+    response_model=Session,
+    summary="Read the session",
+    responses=errors(401),
+)
 def api_session(request: Request, account: SignedInDep) -> dict:
     """Who is signed in, with the session's CSRF token."""
     return {"account": account_dict(account), "csrf_token": csrf_token(request)}
 
 
-@router.delete("/api/v1/session", status_code=204, tags=["session"])
+@router.delete(
+    "/api/v1/session",
+    status_code=204,
+    tags=["session"],
+    summary="Sign out",
+    responses=errors(403),
+)
 def api_sign_out(response: Response) -> None:
     """Sign out."""
     sign_out(response)

@@ -13,44 +13,68 @@ from bot.tickets import InvalidChange, TicketQuery
 from bot.web.auth import SignedInDep
 from bot.web.deps import CaseworkDep, StoreDep
 from bot.web.pages import render
+from bot.web.schemas import Message, MyTicket, errors
 from bot.web.views import message_dict, requester_ticket_dict
 
-router = APIRouter(tags=["my tickets"])
+router = APIRouter(tags=["tickets"])
 
 
-class TextIn(BaseModel):
+class MyMessageIn(BaseModel):
     """A message for the ticket."""
 
     text: str = Field(max_length=20_000)
 
 
-class ReasonIn(BaseModel):
+class MyReopenIn(BaseModel):
     """Why the ticket is reopened (optional)."""
 
     reason: str = Field("", max_length=5_000)
 
 
-@router.get("/api/v1/tickets")
+@router.get(
+    "/api/v1/tickets",
+    response_model=list[MyTicket],
+    summary="List my tickets",
+    responses=errors(401),
+)
 def my_tickets(account: SignedInDep, store: StoreDep) -> list[dict]:
     """Tickets the signed-in user asked for, newest first, with status."""
     mine = store.tickets(TicketQuery(requester=account.username))
     return [{**requester_ticket_dict(t), "messages": []} for t in mine]
 
 
-@router.get("/api/v1/tickets/{number}")
+@router.get(
+    "/api/v1/tickets/{number}",
+    response_model=MyTicket,
+    summary="Read my ticket",
+    responses=errors(401, 404),
+)
 def my_ticket(number: str, account: SignedInDep, casework: CaseworkDep) -> dict:
     """One of the user's tickets: status, summary, agents' replies (never internal notes)."""
     return requester_ticket_dict(casework.requester_ticket(number, account))
 
 
-@router.post("/api/v1/tickets/{number}/messages", status_code=201)
-def add_my_message(number: str, body: TextIn, account: SignedInDep, casework: CaseworkDep) -> dict:
+@router.post(
+    "/api/v1/tickets/{number}/messages",
+    status_code=201,
+    response_model=Message,
+    summary="Add a message to my ticket",
+    responses=errors(401, 403, 404, 422),
+)
+def add_my_message(
+    number: str, body: MyMessageIn, account: SignedInDep, casework: CaseworkDep
+) -> dict:
     """Add a message to the user's own ticket (agents see it)."""
     return message_dict(casework.employee_message(number, account, body.text))
 
 
-@router.post("/api/v1/tickets/{number}/reopen")
-def reopen_mine(number: str, body: ReasonIn, account: SignedInDep, casework: CaseworkDep) -> dict:
+@router.post(
+    "/api/v1/tickets/{number}/reopen",
+    response_model=MyTicket,
+    summary="Reopen my ticket",
+    responses=errors(401, 403, 404, 422),
+)
+def reopen_mine(number: str, body: MyReopenIn, account: SignedInDep, casework: CaseworkDep) -> dict:
     """Reopen the user's resolved ticket: the problem came back."""
     casework.requester_ticket(number, account)
     return requester_ticket_dict(casework.reopen(number, account, body.reason))

@@ -43,6 +43,25 @@ When the Zebrafax console shows <script>window.__pwned = 1</script> in a ticket,
 raw HTML. Pictures pasted as <img src=x onerror="window.__pwned = 2"> never load in Zebrafax.
 Paste plain text into Zebrafax instead, or attach a screenshot file.
 """
+MD_ID = "KB-MD-TEST"
+# An article whose sentences carry inline code and markup: the chat renders the answer's code
+# spans, bullets and citation markers, and the markup stays text.
+MD_SENTENCES = [  # one a line: the extractive answer quotes each whole
+    "When Wombatnet pages stop loading, run `ipconfig /flushdns` to flush the Wombatnet DNS cache.",
+    "If Wombatnet still shows <script>window.__pwned = 4</script> or"
+    ' <img src=x onerror="window.__pwned = 5">, run `wombat --reset`.',
+]
+MD_BODY = "\n".join(MD_SENTENCES)
+MD_ARTICLE = f"""---
+id: {MD_ID}
+title: Wombatnet DNS cache <b>flush</b>
+tags: [wombatnet]
+lang: en
+---
+# Wombatnet DNS cache flush
+
+{MD_BODY}
+"""
 
 
 @dataclass
@@ -75,12 +94,13 @@ class Clock:
 
 
 def build_kb(root: Path) -> KnowledgeBase:
-    """Ingest a handful of sample articles and the markup-laden test article."""
+    """Ingest a handful of sample articles and the markup-laden and Markdown test articles."""
     source = root / "kb_source"
     for rel in SAMPLES:
         (source / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(SAMPLE_KB / rel, source / rel)
     (source / "zebrafax.md").write_text(XSS_ARTICLE, encoding="utf-8")
+    (source / "wombatnet.md").write_text(MD_ARTICLE, encoding="utf-8")
     kb = make_kb(root / "data")
     report = Ingestor(kb, QUIET).run([source])
     assert report.ok, [f.line() for f in report.failures]

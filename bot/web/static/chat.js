@@ -1,6 +1,7 @@
 // The employee chat: streams answers (SSE over fetch), shows sources, feedback buttons, the
 // "Talk to a person" draft, and polls the ticket for agent replies. Text from users, articles
-// and agents is only ever set with textContent: never parsed as HTML.
+// and agents is only ever set with textContent: never parsed as HTML. Answers are Markdown,
+// rendered by markdown.js (DeskMarkdown) into DOM nodes: again, never as HTML.
 (() => {
   "use strict";
   const $ = (id) => document.getElementById(id);
@@ -11,6 +12,7 @@
   const input = $("chat-input");
   const sendButton = $("send-button");
   const draftForm = $("draft-form");
+  const conversationList = $("conversation-list");
   let conversationId = initial.conversation ? initial.conversation.id : null;
   let lastMessageId = 0;
   let pollTimer = null;
@@ -52,19 +54,27 @@
     window.scrollTo(0, document.body.scrollHeight);
   }
 
-  // "[1]" in an answer becomes a marker linking to source 1 of the same bubble.
-  function renderAnswerText(container, text, bubbleId) {
-    container.textContent = "";
-    const parts = text.split(/(\[\d+\])/);
-    for (const part of parts) {
-      const match = /^\[(\d+)\]$/.exec(part);
-      if (match) {
-        const link = el("a", { href: `#${bubbleId}-src-${match[1]}`, class: "cite" }, part);
-        container.appendChild(link);
-      } else if (part) {
-        container.appendChild(document.createTextNode(part));
-      }
-    }
+  const articleHref = (source) => "/articles/" + encodeURIComponent(source.article_id);
+  const sourceLabel = (source) => (source.section ? `${source.title} — ${source.section}` : source.title);
+
+  // The answer as Markdown; "[1]" becomes a link to source 1 (its article) when it exists.
+  function renderAnswerText(container, text, sources) {
+    const byNumber = new Map((sources || []).map((s) => [Number(s.n), s]));
+    const cite = (n) => {
+      const source = byNumber.get(n);
+      return source ? { href: articleHref(source), title: sourceLabel(source) } : null;
+    };
+    window.DeskMarkdown.render(container, text, cite);
+  }
+
+  // While tokens stream, re-render the whole text at most once per frame: cheap, and a marker
+  // or code span split across tokens renders correctly as soon as it is complete.
+  function renderSoon(view, state) {
+    if (view.frame) return;
+    view.frame = requestAnimationFrame(() => {
+      view.frame = 0;
+      renderAnswerText(view.body, state.text, state.sources);
+    });
   }
 
   function userBubble(text) {
@@ -80,11 +90,11 @@
     const bubble = el("div", {
       class: "bubble assistant", id, "data-testid": "answer-bubble", "data-state": "streaming",
     });
-    const body = el("div", { class: "answer-text", "data-testid": "answer-text" });
+    const body = el("div", { class: "answer-text md", "data-testid": "answer-text" });
     bubble.appendChild(body);
     log.appendChild(bubble);
     scrollDown();
-    return { id, bubble, body };
+    return { id, bubble, body, frame: 0 };
   }
 
   function sourcesList(bubbleId, citations, heading) {
@@ -93,9 +103,8 @@
     const list = el("ol");
     for (const c of citations) {
       const item = el("li", { id: `${bubbleId}-src-${c.n}` });
-      const href = "/articles/" + encodeURIComponent(c.article_id);
-      const label = c.section ? `${c.title} — ${c.section}` : c.title;
-      item.appendChild(el("a", { href, "data-testid": "source-link", target: "_blank" }, label));
+      const link = { href: articleHref(c), "data-testid": "source-link", target: "_blank" };
+      item.appendChild(el("a", link, sourceLabel(c)));
       list.appendChild(item);
     }
     box.appendChild(list);
@@ -104,10 +113,12 @@
 
   function finishAnswer(view, answer, turnId) {
     const { id, bubble, body } = view;
+    if (view.frame) cancelAnimationFrame(view.frame);
+    view.frame = 0;
     bubble.dataset.state = "done";
     bubble.dataset.decision = answer.decision;
     if (turnId) bubble.dataset.turnId = turnId;
-    renderAnswerText(body, answer.text || "", id);
+    renderAnswerText(body, answer.text || "", answer.citations);
     if (answer.decision === "answered" && answer.citations && answer.citations.length) {
       bubble.appendChild(sourcesList(id, answer.citations, T.sources));
     } else if (answer.related && answer.related.length) {
@@ -142,6 +153,41 @@
     }
   }
 
+  // A chat started on this page joins the side list at once, marked as the current one.
+  function listConversation(id, question) {
+    if (!conversationList) return;
+    for (const old of conversationList.querySelectorAll("[data-testid=no-conversations]")) old.remove();
+    for (const old of conversationList.querySelectorAll("li.current")) {
+      old.classList.remove("current");
+      old.querySelector("a").removeAttribute("aria-current");
+    }
+    const line = question.split(/\s+/).join(" ").trim();
+    const title = line.length > 80 ? line.slice(0, 79).trimEnd() + "…" : line;
+    const item = el("li", { "data-testid": "conversation-item", "data-conversation-id": String(id), class: "current" });
+    const link = el("a", { href: `/?c=${id}`, "data-testid": "conversation-link", "aria-current": "page" });
+    link.append(
+      el("span", { class: "title", "data-testid": "conversation-title" }, title),
+      el("span", { class: "meta" }, T.current_conversation),
+    );
+    item.appendChild(link);
+    conversationList.prepend(item);
+  }
+
+  // The current chat's line in the side list shows its ticket and status.
+  function listTicket(ticket) {
+    if (!conversationList || !conversationId) return;
+    const item = conversationList.querySelector(`li[data-conversation-id="${Number(conversationId)}"]`);
+    if (!item) return;
+    let badge = item.querySelector("[data-testid=conversation-ticket]");
+    if (!badge) {
+      badge = el("span", { "data-testid": "conversation-ticket" });
+      item.querySelector("a").appendChild(badge);
+    }
+    badge.className = "badge " + ticket.status;
+    badge.dataset.status = ticket.status;
+    badge.textContent = `${ticket.number} · ${T["status_" + ticket.status] || ticket.status}`;
+  }
+
   async function ensureConversation() {
     if (conversationId) return conversationId;
     const conversation = await api("/api/v1/conversations", "POST", {});
@@ -151,12 +197,14 @@
   }
 
   function handleEvent(view, state, kind, data) {
-    if (kind === "token") {
+    if (kind === "sources") {
+      state.sources = data;
+    } else if (kind === "token") {
       state.text += data;
-      view.body.textContent = state.text;
+      renderSoon(view, state);
     } else if (kind === "reset") {
       state.text = "";
-      view.body.textContent = "";
+      renderSoon(view, state);
     } else if (kind === "answer") {
       state.answer = data;
     } else if (kind === "stored") {
@@ -168,9 +216,11 @@
     showError("");
     userBubble(question);
     const view = answerBubble();
-    const state = { text: "", answer: null, turnId: null };
+    const state = { text: "", sources: [], answer: null, turnId: null };
     try {
+      const fresh = !conversationId;
       const id = await ensureConversation();
+      if (fresh) listConversation(id, question);
       const response = await fetch(`/api/v1/conversations/${id}/messages/stream`, {
         method: "POST",
         credentials: "same-origin",
@@ -277,6 +327,7 @@
     $("ticket-number").textContent = ticket.number;
     $("ticket-link").setAttribute("href", "/tickets/" + encodeURIComponent(ticket.number));
     setStatus(ticket.status);
+    listTicket(ticket);
     for (const m of ticket.messages || []) showMessage(m);
     if (!pollTimer) pollTimer = setInterval(poll, 5000);
   }
@@ -301,7 +352,10 @@
     if (!conversationId) return;
     try {
       const data = await api(`/api/v1/conversations/${conversationId}/updates?after=${lastMessageId}`);
-      if (data.ticket) setStatus(data.ticket.status);
+      if (data.ticket) {
+        setStatus(data.ticket.status);
+        listTicket(data.ticket);
+      }
       for (const m of data.messages) showMessage(m);
     } catch (err) {
       // A missed poll is retried in five seconds; only say so if it keeps failing.
