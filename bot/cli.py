@@ -240,6 +240,7 @@ def serve(
     import uvicorn
 
     from bot.accounts import seed_demo_accounts
+    from bot.slack.cli import slack_for_serve
     from bot.store import open_store
     from bot.web.app import build_escalation, create_app
     from bot.wiring import build_desk
@@ -262,8 +263,10 @@ def serve(
     typer.echo(f"serving {kb.catalog.counts()[0]} articles on http://{host}:{port}")
     desk = build_desk(kb, bs, ls)
     escalation = build_escalation(store, bs, desk)
+    slack = slack_for_serve()  # None unless a Slack bot token is set
     try:
-        uvicorn.run(create_app(kb, bs, desk, store, escalation), host=host, port=port)
+        web = create_app(kb, bs, desk, store, escalation, slack=slack)
+        uvicorn.run(web, host=host, port=port)
     finally:
         if engine is not None:
             engine.stop()
@@ -279,6 +282,7 @@ def _print_demo_accounts(created: dict[str, str]) -> None:
 
 
 def _register_subcommands() -> None:
+    from bot.slack.cli import slack_app
     from bot.store.cli import db_app, user_app
     from evals.cli import bench, eval_app
     from llm_server.cli import llm_app
@@ -287,6 +291,7 @@ def _register_subcommands() -> None:
     app.add_typer(llm_app, name="llm")
     app.add_typer(db_app, name="db")
     app.add_typer(user_app, name="user")
+    app.add_typer(slack_app, name="slack")
     app.command()(bench)
 
 

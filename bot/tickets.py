@@ -270,6 +270,9 @@ class TicketStore(Protocol):
         self, draft_id: int, status: str, actor: str, article_id: str | None = None
     ) -> ArticleDraft: ...
 
+    # deliveries (Slack events, clicks, submissions): retries are recognised across workers
+    def claim_event(self, key: str) -> bool: ...  # True the first time ``key`` is claimed
+
 
 class ReplyNotifier(Protocol):
     """Delivers what an agent says on a ticket back to the employee's channel.

@@ -141,3 +141,12 @@ class ArticleDraftRow(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     article_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProcessedEventRow(Base):
+    """A delivery already handled (a Slack event, click or submission): retries find it here."""
+
+    __tablename__ = "processed_events"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

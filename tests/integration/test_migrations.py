@@ -25,6 +25,7 @@ TABLES = {
     "feedback",
     "audit_events",
     "article_drafts",
+    "processed_events",
 }
 
 
@@ -39,12 +40,12 @@ def test_upgrade_builds_every_table_and_matches_the_models(empty_db: str) -> Non
     engine = make_engine(empty_db)
     try:
         assert current_revision(engine) is None
-        assert upgrade(engine) == head_revision() == "0001"
+        assert upgrade(engine) == head_revision() == "0002"
         assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
-        assert upgrade(engine) == "0001"  # a second run is a no-op
+        assert upgrade(engine) == "0002"  # a second run is a no-op
     finally:
         engine.dispose()
 

@@ -1,0 +1,1 @@
+"""Slack bot tests: a local Web API stand-in, signed requests, scenarios through Bolt."""

@@ -1,0 +1,193 @@
+"""The Slack scenarios' world: the Web API stand-in, and the real web app with ``/slack/events``
+(HTTP mode) served by uvicorn over a real SQLite store and the sample knowledge base."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+
+from bot.accounts import seed_demo_accounts
+from bot.desk import Desk
+from bot.escalation import Escalation
+from bot.settings import SAMPLE_KB, BotSettings
+from bot.slack.settings import SlackSettings
+from bot.store import SqlStore, open_store
+from bot.triage import build_triage
+from bot.web.app import create_app
+from bot.wiring import build_chat_model, build_retriever
+from ingest.pipeline import Ingestor
+from llm_server.settings import LLMSettings
+from retrieval.knowledge_base import KnowledgeBase
+from tests.conftest import QUIET, free_port, make_kb
+from tests.slack.signed import SlackSender
+from tests.slack.slack_api import SlackApi
+
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+PUBLIC_URL = "https://desk.example.com"
+# Workspace members: an IT staffer (mapped to it-staff by e-mail), an employee, one unknown.
+IT_STAFF, EMPLOYEE, STRANGER = "U0ITSTAFF", "U0EMPLOYEE", "U0STRANGER"
+SUPPORT = "C0SUPPORT1"
+ARTICLES = (
+    "account/password-reset-lockout-en.md",
+    "account/password-reset-lockout-ko.md",
+    "account/mfa-otp-en.md",
+    "network/vpn-en.md",
+    "network/vpn-ko.md",
+    "network/wifi-en.md",
+    "collaboration/outlook-troubleshooting.md",
+    "it-internal/firewall-change-request.md",
+)
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class SlackSite:
+    """What a scenario talks to and looks at."""
+
+    url: str
+    store: SqlStore
+    api: SlackApi
+    sender: SlackSender
+    passwords: dict[str, str]
+
+
+def serve(app) -> tuple[uvicorn.Server, threading.Thread, str]:
+    """Run ``app`` with uvicorn on a free port in a thread; its server, thread and URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def slack_settings(api: SlackApi, **overrides) -> SlackSettings:
+    """HTTP-mode settings pointing at the stand-in (the environment and .env ignored)."""
+    values = {
+        "bot_token": api.token,
+        "signing_secret": SIGNING_SECRET,
+        "mode": "http",
+        "api_url": api.url,
+        "support_channels": [SUPPORT],
+        "answer_top_level": True,
+        "group_mappings": {"it.staff@corp.example": ["it-staff"]},
+        "public_url": PUBLIC_URL,
+        "timeout": 60,
+        **overrides,
+    }
+    return SlackSettings(_env_file=None, **values)
+
+
+@pytest.fixture(scope="module")
+def slack_kb(tmp_path_factory) -> Iterator[KnowledgeBase]:
+    """A few sample articles (one restricted to it-staff), ingested with the real embedder."""
+    folder = tmp_path_factory.mktemp("slack-kb")
+    articles = folder / "articles"
+    articles.mkdir()
+    for name in ARTICLES:
+        shutil.copy(SAMPLE_KB / name, articles / name.replace("/", "-"))
+    kb = make_kb(folder / "data")
+    report = Ingestor(kb, QUIET).run([articles])
+    assert report.ok, [f.line() for f in report.failures]
+    yield kb
+    kb.close()
+
+
+@pytest.fixture(scope="module")
+def slack_api() -> Iterator[SlackApi]:
+    """The Web API stand-in with three workspace members."""
+    api = SlackApi().start()
+    api.add_user(IT_STAFF, "it.staff@corp.example", "Ina Staff")
+    api.add_user(EMPLOYEE, "emp@corp.example", "Eun Employee")
+    yield api
+    api.stop()
+
+
+def _bot_settings(folder) -> BotSettings:
+    return BotSettings(
+        _env_file=None,
+        database_url=f"sqlite:///{folder / 'desk.db'}",
+        triage_backend="classifier",
+        session_secret="slack-test-secret-" + "x" * 32,
+        public_url=PUBLIC_URL,
+    )
+
+
+@pytest.fixture(scope="module")
+def slack_site(slack_kb, slack_api, tmp_path_factory) -> Iterator[SlackSite]:
+    """The web app with the Slack bot in HTTP mode, extractive answers, classifier triage."""
+    settings = _bot_settings(tmp_path_factory.mktemp("slack"))
+    store = open_store(settings)
+    passwords = seed_demo_accounts(store)
+    escalation = Escalation(store, build_triage(settings), settings)
+    app = create_app(
+        slack_kb, settings, store=store, escalation=escalation, slack=slack_settings(slack_api)
+    )
+    server, thread, url = serve(app)
+    sender = SlackSender(url, SIGNING_SECRET)
+    yield SlackSite(url, store, slack_api, sender, passwords)
+    sender.close()
+    server.should_exit = True
+    thread.join(10)
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def llm_down_site(slack_kb, slack_api, slack_site, tmp_path_factory) -> Iterator[SlackSite]:
+    """A second app on the same store whose Desk uses an LLM endpoint nobody listens on."""
+    settings = _bot_settings(tmp_path_factory.mktemp("llm-down")).model_copy(
+        update={"answer_backend": "llm"}
+    )
+    dead = LLMSettings(
+        _env_file=None, engine="external", base_url=f"http://127.0.0.1:{free_port()}/v1"
+    )
+    desk = Desk(build_retriever(slack_kb), settings, build_chat_model(dead, settings))
+    escalation = Escalation(slack_site.store, build_triage(settings), settings)
+    app = create_app(
+        slack_kb,
+        settings,
+        desk=desk,
+        store=slack_site.store,
+        escalation=escalation,
+        slack=slack_settings(slack_api),
+    )
+    server, thread, url = serve(app)
+    sender = SlackSender(url, SIGNING_SECRET)
+    yield SlackSite(url, slack_site.store, slack_api, sender, slack_site.passwords)
+    sender.close()
+    server.should_exit = True
+    thread.join(10)
+
+
+class Agent:
+    """An agent signed in to the web console's JSON API (cookies and CSRF token kept)."""
+
+    def __init__(self, site: SlackSite, username: str = "agent"):
+        self.client = httpx.Client(base_url=site.url, timeout=60)
+        token = CSRF_INPUT.search(self.client.get("/login").text)[1]
+        form = {
+            "username": username,
+            "password": site.passwords[username],
+            "next": "/",
+            "csrf_token": token,
+        }
+        assert self.client.post("/login", data=form).status_code == 303
+        self.csrf = self.client.get("/api/v1/session").json()["csrf_token"]
+
+    def post(self, path: str, body: dict) -> httpx.Response:
+        return self.client.post(path, json=body, headers={"X-CSRF-Token": self.csrf})
+
+    def close(self) -> None:
+        self.client.close()
