@@ -262,7 +262,7 @@ def serve(
         engine = BackgroundEngine(ls, rs.data_dir / "logs").start()
     typer.echo(f"serving {kb.catalog.counts()[0]} articles on http://{host}:{port}")
     desk = build_desk(kb, bs, ls)
-    escalation = build_escalation(store, bs, desk)
+    escalation = build_escalation(store, bs, desk, rs.data_dir)
     slack = slack_for_serve()  # None unless a Slack bot token is set
     try:
         web = create_app(kb, bs, desk, store, escalation, slack=slack)

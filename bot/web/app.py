@@ -39,13 +39,17 @@ def _default_store(kb: KnowledgeBase, settings: BotSettings) -> TicketStore:
     return open_store(settings, Path(kb.settings.data_dir))
 
 
-def build_escalation(store: TicketStore, settings: BotSettings, desk: Desk):
-    """Escalation with the configured triage; the LLM summarises when answers use it."""
+def build_escalation(
+    store: TicketStore, settings: BotSettings, desk: Desk, data_dir: Path | None = None
+):
+    """Escalation with the configured triage (trained in the background, its example vectors
+    cached in ``data_dir``); the LLM summarises when answers use it."""
     from bot.escalation import Escalation
-    from bot.triage import build_triage
+    from bot.triage import BackgroundTriage, build_triage
 
     chat_model = desk.chat if settings.answer_backend == "llm" else None
-    return Escalation(store, build_triage(settings, chat_model), settings, chat=chat_model)
+    triage = BackgroundTriage(lambda: build_triage(settings, chat_model, data_dir))
+    return Escalation(store, triage, settings, chat=chat_model)
 
 
 def create_app(
@@ -81,7 +85,9 @@ def create_app(
     app.state.notifiers = notifiers
     app.state.conversations = ConversationService(desk, store)
     app.state.casework = Casework(store, notifiers)
-    app.state.escalation = escalation or build_escalation(store, settings, desk)
+    app.state.escalation = escalation or build_escalation(
+        store, settings, desk, Path(kb.settings.data_dir)
+    )
     app.state.session_secret = load_session_secret(settings, Path(kb.settings.data_dir))
     app.state.throttle = SignInThrottle()  # per process; tests swap in one with their clock
     app.add_middleware(CookieMiddleware)
