@@ -66,6 +66,7 @@ bench: install
 eval: install
 	$(BIN)/servicedesk eval retrieval --dataset sample --thresholds evals/thresholds.json
 	$(BIN)/servicedesk eval run --dataset sample --backend extractive --thresholds evals/thresholds.json
+	$(BIN)/servicedesk eval triage --dataset sample --thresholds evals/thresholds.json
 
 # Re-pin every dependency after changing pyproject.toml.
 lock: install
