@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,7 +18,7 @@ from bot.tickets import Account, Feedback, TicketDraft, TurnRecord, utcnow
 from bot.web.app import create_app
 from ingest.pipeline import Ingestor
 from retrieval.knowledge_base import KnowledgeBase
-from tests.conftest import QUIET, free_port, make_kb
+from tests.conftest import QUIET, make_kb, serve_app
 
 SAMPLES = [
     "network/vpn-ko.md",
@@ -123,15 +122,8 @@ def start_site(root: Path) -> Site:
         store.add_account(account, hash_password(password))
     seed_history(store)
     app = create_app(kb, settings, store=store)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    return Site(f"http://127.0.0.1:{port}", kb, store, settings, server, thread)
+    served = serve_app(app)
+    return Site(served.url, kb, store, settings, served.server, served.thread)
 
 
 ANSWERED = {

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import closing
@@ -14,7 +12,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-import uvicorn
 
 from bot.accounts import hash_password
 from bot.settings import SAMPLE_KB, BotSettings
@@ -23,7 +20,7 @@ from bot.tickets import Account, ArticleDraft, Feedback, TicketDraft, TurnRecord
 from bot.uploads import free_disk_bytes
 from bot.web.app import create_app
 from ingest.pipeline import Ingestor
-from tests.conftest import QUIET, free_port, make_kb
+from tests.conftest import QUIET, make_kb, serve_app
 
 pytestmark = pytest.mark.e2e
 
@@ -67,17 +64,9 @@ def site(tmp_path_factory) -> Iterator[dict]:
     for name, password in PASSWORDS.items():
         store.add_account(Account(name, name), hash_password(password))  # type: ignore[arg-type]
     app = create_app(kb, settings, store=store)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "kb": kb, "store": store, "app": app}
-    server.should_exit = True
-    thread.join(10)
+    served = serve_app(app)
+    yield {"url": served.url, "kb": kb, "store": store, "app": app}
+    served.stop()
     kb.close()
 
 

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from bot.settings import BotSettings
 from bot.web.app import create_app
-from tests.conftest import free_port
+from tests.conftest import serve_app
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def base_url(sample_kb) -> Iterator[str]:
-    port = free_port()
-    app = create_app(sample_kb, BotSettings(max_question_chars=500))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    served = serve_app(create_app(sample_kb, BotSettings(max_question_chars=500)))
+    yield served.url
+    served.stop()
 
 
 def test_health_reports_the_indexed_articles(base_url, sample_kb) -> None:

@@ -30,7 +30,7 @@ from bot.tickets import Account, TicketDraft, utcnow
 from bot.triage import build_triage
 from bot.web.app import create_app
 from bot.web.i18n import missing_keys
-from tests.conftest import free_port
+from tests.conftest import free_port, serve_app
 
 pytestmark = pytest.mark.e2e
 
@@ -48,16 +48,8 @@ class RecordingNotifier:
 
 
 def _serve(app) -> tuple[uvicorn.Server, threading.Thread, str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{port}"
+    served = serve_app(app)
+    return served.server, served.thread, served.url
 
 
 @pytest.fixture(scope="module")

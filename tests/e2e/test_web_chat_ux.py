@@ -10,13 +10,10 @@ from __future__ import annotations
 import html
 import json
 import re
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from bot.accounts import hash_password
 from bot.settings import BotSettings
@@ -25,7 +22,7 @@ from bot.tickets import Account
 from bot.web.app import create_app
 from bot.web.i18n import texts
 from bot.web.throttle import SignInThrottle
-from tests.conftest import free_port
+from tests.conftest import serve_app
 
 pytestmark = pytest.mark.e2e
 
@@ -50,17 +47,9 @@ def site(sample_kb, tmp_path_factory) -> Iterator[dict]:
         role = "agent" if name == "agent" else "employee"
         store.add_account(Account(name, role), hash_password(password))  # type: ignore[arg-type]
     app = create_app(sample_kb, settings, store=store)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "app": app, "store": store}
-    server.should_exit = True
-    thread.join(10)
+    served = serve_app(app)
+    yield {"url": served.url, "app": app, "store": store}
+    served.stop()
     store.close()
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -26,7 +25,7 @@ from bot.wiring import build_chat_model, build_retriever
 from ingest.pipeline import Ingestor
 from llm_server.settings import LLMSettings
 from retrieval.knowledge_base import KnowledgeBase
-from tests.conftest import QUIET, free_port, make_kb
+from tests.conftest import QUIET, free_port, make_kb, serve_app
 from tests.slack.signed import SlackSender
 from tests.slack.slack_api import SlackApi
 
@@ -61,16 +60,8 @@ class SlackSite:
 
 def serve(app) -> tuple[uvicorn.Server, threading.Thread, str]:
     """Run ``app`` with uvicorn on a free port in a thread; its server, thread and URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{port}"
+    served = serve_app(app)
+    return served.server, served.thread, served.url
 
 
 def slack_settings(api: SlackApi, **overrides) -> SlackSettings:
