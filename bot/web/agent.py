@@ -17,7 +17,7 @@ from bot.web.auth import AgentDep
 from bot.web.deps import CaseworkDep, SettingsDep, StoreDep
 from bot.web.pages import render
 from bot.web.schemas import Message, ProposedArticle, Ticket, errors
-from bot.web.views import agent_ticket_dict, message_dict
+from bot.web.views import agent_ticket_dict, conversation_link, message_dict
 
 router = APIRouter(tags=["agent"])
 
@@ -227,12 +227,25 @@ def _ticket_page(
         agent,
         status_code=422 if error else 200,
         ticket=store.ticket(number),
+        conversation_link=conversation_link(store.ticket(number)),
         error=error,
         done=request.query_params.get("done", ""),
         statuses=STATUSES,
         priorities=PRIORITIES,
         groups=sorted(set(settings.assignment_groups.values())),
         categories=list(settings.assignment_groups),
+    )
+
+
+@router.get(
+    "/agent/conversations/{conversation_id}", response_class=HTMLResponse, include_in_schema=False
+)
+def conversation_page(
+    request: Request, conversation_id: int, agent: AgentDep, store: StoreDep
+) -> HTMLResponse:
+    """The whole conversation a ticket came from, with what the bot answered and why."""
+    return render(
+        request, "agent_conversation.html", agent, conversation=store.conversation(conversation_id)
     )
 
 

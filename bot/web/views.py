@@ -43,8 +43,21 @@ def requester_ticket_dict(ticket: Ticket) -> dict:
     }
 
 
+def conversation_link(ticket: Ticket) -> str:
+    """Where the ticket's conversation lives: its Slack thread, or the agent's page of the web
+    chat (empty when the ticket was filed without one)."""
+    if ticket.channel == "slack" and ":" in ticket.thread_ref:
+        channel, thread_ts = ticket.thread_ref.split(":", 1)
+        # Slack resolves this archive link to the thread in the viewer's workspace.
+        return f"https://slack.com/archives/{channel}/p{thread_ts.replace('.', '')}"
+    if ticket.conversation_id:
+        return f"/agent/conversations/{ticket.conversation_id}"
+    return ""
+
+
 def agent_ticket_dict(ticket: Ticket, now: datetime | None = None) -> dict:
     """Everything about a ticket, for agents: transcript, sources, notes, SLA due and breaches."""
     data = ticket.to_dict(now or utcnow())
     data["breached"] = data["response_breached"] or data["resolution_breached"]
+    data["conversation_link"] = conversation_link(ticket)
     return data

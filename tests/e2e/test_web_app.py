@@ -637,6 +637,29 @@ def test_a_resolution_becomes_a_draft_article_in_the_admins_review_queue(
     )
 
 
+def test_the_ticket_links_back_to_its_conversation_for_agents_only(site, agent, employee) -> None:
+    conversation_id, _ = start_chat(employee, "프린터 드라이버 설치가 안 돼요 <b>급함</b>")
+    number = file_ticket(employee, conversation_id)["number"]
+    link = agent.get(f"/api/v1/agent/tickets/{number}").json()["conversation_link"]
+    assert link == f"/agent/conversations/{conversation_id}"
+    assert f'href="{link}"' in agent.get(f"/agent/tickets/{number}").text
+    page = agent.get(link)
+    assert page.status_code == 200
+    assert page.text.count('data-testid="conversation-turn"') == 2  # the question and the answer
+    assert "&lt;b&gt;급함&lt;/b&gt;" in page.text and "<b>급함</b>" not in page.text
+    assert f'href="/agent/tickets/{number}"' in page.text
+    assert employee.get(link, follow_redirects=False).status_code == 403
+
+
+def test_slack_tickets_link_to_their_thread(site, agent) -> None:
+    ticket = site["store"].file_ticket(
+        None, TicketDraft("Slack 링크", "요약", "other", "P4", "Service Desk"), "U9", "slack",
+        "slack-link-1", thread_ref="C42:1700000000.000100",
+    )  # fmt: skip
+    body = agent.get(f"/api/v1/agent/tickets/{ticket.number}").json()
+    assert body["conversation_link"] == "https://slack.com/archives/C42/p1700000000000100"
+
+
 def test_replies_on_slack_tickets_go_to_the_slack_notifier(site, agent) -> None:
     ticket = site["store"].file_ticket(
         None, TicketDraft("Slack 문의", "요약", "other", "P3", "Service Desk"), "U123", "slack",

@@ -77,6 +77,9 @@ class Ticket(ApiModel):
     response_breached: bool = Field(description="the first response came (or is) late")
     resolution_breached: bool = Field(description="the resolution came (or is) late")
     breached: bool = Field(description="either SLA target was missed")
+    conversation_link: str = Field(
+        description="the Slack thread, or the agent's page of the web conversation"
+    )
 
 
 class ProposedArticle(ApiModel):
