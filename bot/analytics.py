@@ -8,7 +8,12 @@ outcome (confirmed, potential, escalated, returned, undetermined) comes from
 Deflection = conversations without a ticket / all conversations. FCR confirmed and potential =
 their outcome's count / all conversations; not resolved = escalated + returned. CSAT = helpful /
 (helpful + not_helpful) votes. SLA breaches count tickets whose response or resolution came (or
-is still missing) after its due time, split by open and closed tickets. Top declined questions
+is still missing) after its due time, split by open and closed tickets. Escalated rate = escalated
+conversations / all conversations; returned rate = conversations the employee came back on within
+72 hours / all conversations (DESIGN.md's "reopened" conversation). Reopened rate = tickets
+reopened at least once (``Ticket.reopened`` ≥ 1) / tickets. SLA compliance = targets met /
+targets counted, for the first response, the resolution, and ``both`` (a ticket that met both);
+:mod:`bot.sla` says when a target counts (open tickets only once due). Top declined questions
 group assistant turns with decision ``declined`` by the normalised question before them. Every
 figure is also given per channel (web, slack) and per ISO week (``2025-W07``): conversations,
 declined questions and tickets by their ``created_at``, votes by theirs.
@@ -22,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from bot.outcomes import OUTCOMES, classify, normalise_question
+from bot.sla import count_outcome, finish, no_compliance, sla_outcome
 from bot.tickets import (
     OPEN_STATUSES,
     PRIORITIES,
@@ -79,6 +85,9 @@ class _TicketFact(_Fact):
     response_breached: bool
     resolution_breached: bool
     reopened: bool
+    response_met: bool | None = None  # None: not decided yet (missing and not due)
+    resolution_met: bool | None = None
+    both_met: bool | None = None
 
 
 def _conversation_facts(
@@ -117,6 +126,7 @@ def _ticket_fact(ticket: Ticket, now: datetime) -> _TicketFact:
         ticket.response_breached(now),
         ticket.resolution_breached(now),
         ticket.reopened > 0,
+        *sla_outcome(ticket, now),
     )
 
 
@@ -151,6 +161,10 @@ class Figures:
         }
     )
     top_declined: list[dict] = field(default_factory=list)
+    escalated_rate: float | None = None
+    returned_rate: float | None = None
+    reopened_rate: float | None = None
+    sla_compliance: dict[str, dict] = field(default_factory=no_compliance)
 
 
 def figures(
@@ -172,6 +186,8 @@ def figures(
     out.fcr_potential = _ratio(out.outcomes["potential"], n)
     out.not_resolved = out.outcomes["escalated"] + out.outcomes["returned"]
     out.not_resolved_rate = _ratio(out.not_resolved, n)
+    out.escalated_rate = _ratio(out.outcomes["escalated"], n)
+    out.returned_rate = _ratio(out.outcomes["returned"], n)
     for vote in votes:
         if vote.helpful:
             out.votes_helpful += 1
@@ -186,6 +202,9 @@ def figures(
         state = out.sla_breaches["open" if t.is_open else "closed"]
         state["response"] += t.response_breached
         state["resolution"] += t.resolution_breached
+        count_outcome(out.sla_compliance, (t.response_met, t.resolution_met, t.both_met))
+    out.reopened_rate = _ratio(out.tickets_reopened, out.tickets)
+    finish(out.sla_compliance)
     out.top_declined = top_declined(declined, top)
     return out
 
@@ -231,8 +250,13 @@ def build_dashboard(
     now: datetime | None = None,
     since: datetime | None = None,
     top: int = 10,
+    channel: str | None = None,
 ) -> Dashboard:
-    """Compute the dashboard over records created at or after ``since`` (all when None)."""
+    """Compute the dashboard over records created at or after ``since`` (all when None).
+
+    With ``channel``, only that channel's records count (``by_channel`` holds it alone); an
+    employee's come-back is still seen on either channel.
+    """
     now = now or utcnow()
 
     def recent(moment: datetime) -> bool:
@@ -250,6 +274,12 @@ def build_dashboard(
     ]
     ticket_facts = [_ticket_fact(t, now) for t in tickets if recent(t.created_at)]
 
+    if channel is not None:
+        conv_facts, votes, ticket_facts, declined = (
+            [f for f in facts if f.channel == channel]
+            for facts in (conv_facts, votes, ticket_facts, declined)
+        )
+
     def slice_of(keep: Callable[[_Fact], bool]) -> Figures:
         return figures(
             filter(keep, conv_facts),
@@ -264,6 +294,10 @@ def build_dashboard(
         generated_at=now,
         since=since,
         overall=slice_of(lambda f: True),
-        by_channel={ch: slice_of(lambda f, ch=ch: f.channel == ch) for ch in CHANNELS},
+        by_channel={
+            ch: slice_of(lambda f, ch=ch: f.channel == ch)
+            for ch in CHANNELS
+            if channel in (None, ch)
+        },
         by_week={wk: slice_of(lambda f, wk=wk: f.week == wk) for wk in weeks},
     )

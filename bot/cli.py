@@ -282,6 +282,7 @@ def _print_demo_accounts(created: dict[str, str]) -> None:
 
 
 def _register_subcommands() -> None:
+    from bot.gaps_cli import gaps, incidents
     from bot.slack.cli import slack_app
     from bot.store.cli import db_app, user_app
     from evals.cli import bench, eval_app
@@ -293,6 +294,8 @@ def _register_subcommands() -> None:
     app.add_typer(user_app, name="user")
     app.add_typer(slack_app, name="slack")
     app.command()(bench)
+    app.command()(gaps)
+    app.command()(incidents)
 
 
 _register_subcommands()

@@ -30,9 +30,10 @@ FEEDBACK_KINDS: tuple[FeedbackKind, ...] = ("helpful", "not_helpful", "resolved"
 class ConversationService:
     """Starts conversations, asks the Desk within them and records turns and feedback."""
 
-    def __init__(self, desk: Desk, store: TicketStore):
+    def __init__(self, desk: Desk, store: TicketStore, monitor=None):
         self.desk = desk
         self.store = store
+        self.monitor = monitor  # bot.incidents.IncidentMonitor: checked after every question
 
     def start(self, channel: Channel, user: str, thread_ref: str = "") -> Conversation:
         """Start a conversation of ``user`` on ``channel`` (a Slack thread: ``thread_ref``)."""
@@ -80,6 +81,8 @@ class ConversationService:
             conversation_id, TurnRecord("assistant", answer.text, answer=answer.to_dict())
         )
         yield Event("stored", turn)  # type: ignore[arg-type]
+        if self.monitor is not None:
+            self.monitor.observe()  # after the answer went out: the employee never waits on it
 
     def feedback(
         self,

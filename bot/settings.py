@@ -82,6 +82,22 @@ class BotSettings(BaseSettings):
     )
     sso_groups_header: str = Field("", description="header with comma-separated groups (SSO)")
     max_upload_mb: int = Field(50, ge=1, le=2048, description="largest upload an admin may send")
+    # Knowledge gaps and the incident signal (bot.gaps, bot.incidents)
+    gap_similarity: float = Field(
+        0.82, ge=0.0, le=1.0, description="questions join a gap at this average cosine similarity"
+    )
+    incident_window_min: float = Field(
+        15.0, gt=0, le=1440, description="sliding window (minutes) in which a spike is counted"
+    )
+    incident_threshold: int = Field(
+        8, ge=2, le=10_000, description="similar questions within the window that make an incident"
+    )
+    incident_similarity: float = Field(
+        0.86, ge=0.0, le=1.0, description="average cosine similarity of an incident's questions"
+    )
+    incident_min_users: int = Field(
+        3, ge=1, le=10_000, description="distinct employees an incident's questions come from"
+    )
 
     @field_validator("sla_hours")
     @classmethod

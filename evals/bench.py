@@ -1,15 +1,24 @@
-"""`servicedesk bench`: ingestion and search benchmarks, reported as ratios from one run."""
+"""`servicedesk bench`: ingestion, search and answer benchmarks, one table of ratios from one run.
+
+Ingestion (pipeline vs the bare embedder, unchanged re-ingest vs first), search latency (hybrid
+vs BM25-only at each index size), answer latency per backend (:mod:`evals.bench_answers`) and
+peak memory; :mod:`evals.bench_table` prints them.
+"""
 
 from __future__ import annotations
 
+import os
 import resource
 import tempfile
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from bot.settings import SAMPLE_KB
+from evals.bench_answers import AnswerLatency, bench_answers
+from evals.bench_table import format_table
 from evals.datasets import load_dataset
 from evals.metrics import percentiles
 from ingest.pipeline import Ingestor
@@ -26,8 +35,9 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_ingest(tmp: Path, settings: RetrievalSettings) -> dict:
-    """Pipeline chunks/s vs the raw embedder on the same texts, and unchanged re-ingest speed."""
+def bench_ingest(tmp: Path, settings: RetrievalSettings, raw_texts: int | None = None) -> dict:
+    """Pipeline chunks/s vs the raw embedder on the same texts (``raw_texts`` of them, evenly
+    spread, when given), and unchanged re-ingest speed."""
     fresh = settings.model_copy(update={"data_dir": tmp / "ingest"})
     kb = KnowledgeBase(fresh)
     quiet = IngestSettings(progress=False)
@@ -37,6 +47,8 @@ def bench_ingest(tmp: Path, settings: RetrievalSettings) -> dict:
     texts = [
         c.indexed_text for a in kb.catalog.articles() for c in kb.catalog.chunks_of(a.article_id)
     ]
+    if raw_texts:
+        texts = texts[:: max(1, len(texts) // raw_texts)][:raw_texts]
     raw = make_embedder(settings.embedder, settings.embed_threads, settings.embed_batch_size)
     started = time.perf_counter()
     raw.embed_documents(texts)
@@ -115,26 +127,60 @@ def bench_search(tmp: Path, settings: RetrievalSettings, size: int, queries: int
     }
 
 
-def run_bench(sizes: list[int], texts: int = 96, queries: int = 200) -> str:
-    """Run every benchmark and return the printed table."""
+@dataclass
+class BenchOptions:
+    """What one ``servicedesk bench`` measures."""
+
+    sizes: list[int] = field(default_factory=lambda: [10_000, 100_000])
+    queries: int = 200
+    answer_questions: int | None = None  # None: every sample question
+    llm_questions: int = 20
+    llamacpp: bool = True
+    vllm: bool = False
+    quick: bool = False
+    raw_texts: int | None = None  # None: the raw embedder embeds every chunk the pipeline did
+
+
+def quick_options(**overrides) -> BenchOptions:
+    """The ``--quick`` run: one 10k index, fewer queries and questions, the raw embedder on 96
+    chunks, no LLM engines."""
+    base = BenchOptions([10_000], 50, 40, 5, llamacpp=False, vllm=False, quick=True, raw_texts=96)
+    return replace(base, **overrides)
+
+
+def _peak_children_mb() -> float:
+    """The largest resident size of any finished child (the LLM engines)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def _ran_engine(answers: AnswerLatency) -> bool:
+    return answers.backend != "extractive" and not answers.skipped
+
+
+def run_bench(options: BenchOptions | list[int], texts: int = 96, queries: int = 200) -> str:
+    """Run every benchmark and return the printed table (``options`` may be the index sizes)."""
+    if not isinstance(options, BenchOptions):
+        options = BenchOptions(list(options), queries)
     settings = RetrievalSettings()
+    questions = load_dataset("sample").questions[: options.answer_questions]
     with tempfile.TemporaryDirectory(prefix="sd-bench-") as tmp:
-        ingest = bench_ingest(Path(tmp), settings)
-        searches = [bench_search(Path(tmp), settings, n, queries) for n in sizes]
-    lines = [
-        f"embedder {settings.embedder}, {ingest['chunks']} sample-KB chunks",
-        f"ingest pipeline      {ingest['pipeline_chunks_per_s']:8.1f} chunks/s",
-        f"raw embedder         {ingest['raw_embedder_chunks_per_s']:8.1f} chunks/s "
-        f"(pipeline overhead {ingest['pipeline_overhead'] * 100:.1f} %)",
-        f"first ingest         {ingest['first_ingest_s']:8.2f} s",
-        f"unchanged re-ingest  {ingest['unchanged_reingest_s']:8.2f} s "
-        f"({ingest['reingest_speedup']:.0f}x faster)",
-    ]
-    for s in searches:
-        lines.append(
-            f"search @ {s['size']:>7,} chunks: hybrid p50 {s['hybrid_p50_ms']:6.1f} ms, "
-            f"p95 {s['hybrid_p95_ms']:6.1f} ms; bm25-only p95 {s['bm25_p95_ms']:6.1f} ms "
-            f"(hybrid/bm25 {s['hybrid_vs_bm25_p95']:.1f}x); filled in {s['fill_s']:.0f} s"
-        )
-    lines.append(f"peak memory          {_peak_mb():8.0f} MB")
-    return "\n".join(lines)
+        ingest = bench_ingest(Path(tmp), settings, options.raw_texts)
+        kb = KnowledgeBase(settings.model_copy(update={"data_dir": Path(tmp) / "ingest"}))
+        try:
+            answers = bench_answers(
+                kb, questions, options.llm_questions, options.llamacpp, options.vllm
+            )
+        finally:
+            kb.close()
+        searches = [bench_search(Path(tmp), settings, n, options.queries) for n in options.sizes]
+    report = {
+        "embedder": settings.embedder,
+        "cores": os.cpu_count() or 1,
+        "quick": options.quick,
+        "ingest": ingest,
+        "searches": searches,
+        "answers": answers,
+        "peak_mb": _peak_mb(),
+        "peak_engine_mb": _peak_children_mb() if any(_ran_engine(a) for a in answers) else 0,
+    }
+    return format_table(report)

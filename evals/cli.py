@@ -12,6 +12,16 @@ eval_app = typer.Typer(
     help="Measure retrieval and answer quality on datasets.", no_args_is_help=True
 )
 
+# Every eval command appends its figures to the history file unless told not to.
+NoHistory = Annotated[
+    bool, typer.Option("--no-history", help="do not append this run to the history file")
+]
+HistoryFile = Annotated[
+    Path | None,
+    typer.Option("--history", help="history file (default: SERVICEDESK_EVAL_HISTORY or "
+                 "evals/history.jsonl)"),
+]  # fmt: skip
+
 
 @eval_app.command("retrieval")
 def eval_retrieval(
@@ -21,6 +31,8 @@ def eval_retrieval(
     thresholds: Annotated[
         Path | None, typer.Option(help="fail if a metric falls below this file's minimums")
     ] = None,
+    no_history: NoHistory = False,
+    history: HistoryFile = None,
 ) -> None:
     """Index DATASET's KB in a temporary store and score hybrid, BM25-only and dense-only."""
     from evals.retrieval_eval import format_table, run_retrieval_eval
@@ -30,7 +42,7 @@ def eval_retrieval(
     data = _load(dataset, limit)
     run = run_retrieval_eval(data, RetrievalSettings(), ingest_settings=IngestSettings())
     typer.echo(format_table(run.result))
-    _finish(run, json_out, thresholds, run.result["dataset"])
+    _finish(run, json_out, thresholds, run.result["dataset"], (not no_history, history))
 
 
 def _load(dataset: str, limit: int | None):
@@ -44,8 +56,16 @@ def _load(dataset: str, limit: int | None):
         raise typer.Exit(2) from err
 
 
-def _finish(run, json_out: Path | None, thresholds: Path | None, section: str) -> None:
-    """Write the run's JSON if asked, then fail on any metric below its minimum."""
+def _finish(
+    run,
+    json_out: Path | None,
+    thresholds: Path | None,
+    section: str,
+    keep: tuple[bool, Path | None] = (True, None),
+) -> None:
+    """Write the run's JSON if asked, append it to the history, then fail on any metric below
+    its minimum."""
+    from evals.history import append
     from evals.thresholds import check
 
     if json_out:
@@ -53,6 +73,11 @@ def _finish(run, json_out: Path | None, thresholds: Path | None, section: str) -
         payload = {**run.result, "per_question": run.per_question}
         json_out.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
         typer.echo(f"wrote {json_out}")
+    if keep[0]:
+        # The thresholds section names the command: "NAME" (retrieval) or "NAME:run" etc.
+        command = section.split(":", 1)[1] if ":" in section else "retrieval"
+        line = append(run.result, keep[1], command)
+        typer.echo(f"history: appended {line['command']} {line['dataset']} ({line['commit'][:10]})")
     if thresholds:
         problems = check(run.result, thresholds, section=section)
         for line in problems:
@@ -71,6 +96,14 @@ def eval_run(
     thresholds: Annotated[
         Path | None, typer.Option(help="fail if a metric falls below this file's minimums")
     ] = None,
+    judge: Annotated[
+        bool, typer.Option("--judge", help="grade answers with the configured LLM endpoint")
+    ] = False,
+    judge_cutoff: Annotated[
+        float, typer.Option(help="token F1 counted as correct when comparing with the judge")
+    ] = 0.5,
+    no_history: NoHistory = False,
+    history: HistoryFile = None,
 ) -> None:
     """Run the whole Desk on every question: FCR, escalation, citations, token F1, latency."""
     from bot.settings import BotSettings
@@ -102,11 +135,24 @@ def eval_run(
         if n % 10 == 0 or n == total:
             typer.echo(f"  {n}/{total} questions", err=True)
 
+    grader = None
+    if judge:
+        from evals.judge import configured_judge
+
+        grader, note = configured_judge(llm_settings())
+        typer.echo(note, err=True)
     run = run_desk_eval(
-        data, RetrievalSettings(), bot, chat, IngestSettings(progress=False), progress=progress
+        data,
+        RetrievalSettings(),
+        bot,
+        chat,
+        IngestSettings(progress=False),
+        progress=progress,
+        judge=grader,
+        judge_cutoff=judge_cutoff,
     )
     typer.echo(format_run(run.result))
-    _finish(run, json_out, thresholds, f"{run.result['dataset']}:run")
+    _finish(run, json_out, thresholds, f"{run.result['dataset']}:run", (not no_history, history))
 
 
 @eval_app.command("triage")
@@ -121,6 +167,8 @@ def eval_triage(
     thresholds: Annotated[
         Path | None, typer.Option(help="fail if a metric falls below this file's minimums")
     ] = None,
+    no_history: NoHistory = False,
+    history: HistoryFile = None,
 ) -> None:
     """Cross-validate triage: accuracy and macro-F1 per category against the majority class."""
     from bot.triage import ExamplesError
@@ -133,15 +181,174 @@ def eval_triage(
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err
     typer.echo(format_triage(run.result))
-    _finish(run, json_out, thresholds, f"{name}:triage")
+    _finish(run, json_out, thresholds, f"{name}:triage", (not no_history, history))
+
+
+@eval_app.command("report")
+def eval_report(
+    runs: Annotated[list[Path], typer.Argument(help="run JSONs written with --json")],
+    out: Annotated[Path, typer.Option(help="the HTML file to write")] = Path("report.html"),
+    failures: Annotated[int, typer.Option(help="worst failures shown per run")] = 20,
+) -> None:
+    """Write one self-contained HTML report (plots, per-language tables, worst failures)."""
+    from evals.history import HistoryError
+    from evals.report import write_report
+
+    try:
+        write_report(runs, out, failures)
+    except HistoryError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    typer.echo(f"wrote {out}")
+
+
+@eval_app.command("compare")
+def eval_compare(
+    a: Annotated[str, typer.Argument(help="run JSON, or history:N (history:-1 = latest)")],
+    b: Annotated[str, typer.Argument(help="run JSON, or history:N")],
+    history: HistoryFile = None,
+) -> None:
+    """Print each metric of B against A: the delta, its direction, and better or worse."""
+    from evals.history import HistoryError, format_compare, load_reference
+
+    try:
+        old, new = load_reference(a, history), load_reference(b, history)
+    except HistoryError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    typer.echo(format_compare(old, new))
+
+
+@eval_app.command("datasets")
+def eval_datasets() -> None:
+    """List the datasets the eval commands know by name, and where each one is."""
+    from evals.registry import format_registry
+
+    typer.echo(format_registry())
+
+
+@eval_app.command("conversations")
+def eval_conversations(
+    dataset: Annotated[str, typer.Option(help="dataset with conversations.jsonl (e.g. sample)")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="write results here")] = None,
+    backend: Annotated[str | None, typer.Option(help="extractive | llm")] = None,
+    thresholds: Annotated[
+        Path | None, typer.Option(help="fail if a metric falls below this file's minimums")
+    ] = None,
+    no_history: NoHistory = False,
+    history: HistoryFile = None,
+) -> None:
+    """Play DATASET's scripted multi-turn conversations through the Desk and score each turn."""
+    from bot.settings import BotSettings
+    from bot.wiring import build_chat_model
+    from evals.conversations_eval import format_conversations, load, run_conversations_eval
+    from evals.datasets import DatasetError
+    from ingest.settings import IngestSettings
+    from llm_server.cli import llm_settings
+    from retrieval.settings import RetrievalSettings
+
+    if backend not in (None, "extractive", "llm"):
+        typer.echo(f"error: unknown backend {backend!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        data = load(dataset)
+    except DatasetError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    bot = BotSettings()
+    bot = bot.model_copy(update={"answer_backend": backend}) if backend else bot
+    chat = build_chat_model(llm_settings(), bot)
+    if chat is not None and not chat.available():
+        typer.echo(f"note: no LLM answers at {chat.settings.api_base}; answers are extractive")
+        bot, chat = bot.model_copy(update={"answer_backend": "extractive"}), None
+    run = run_conversations_eval(
+        data, RetrievalSettings(), bot, chat, IngestSettings(progress=False)
+    )
+    typer.echo(format_conversations(run))
+    _finish(run, json_out, thresholds, f"{data.name}:conversations", (not no_history, history))
+
+
+@eval_app.command("export")
+def eval_export(
+    escalated: Annotated[
+        bool, typer.Option("--escalated", help="export conversations that became tickets")
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option(help="only conversations started on/after DATE (YYYY-MM-DD)")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="questions.jsonl to write (default: stdout)")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="the desk's database (default: SERVICEDESK_DATABASE_URL)")
+    ] = None,
+) -> None:
+    """Turn escalated conversations (resolution, article finally used) into eval questions."""
+    import sys
+
+    from bot.settings import BotSettings
+    from bot.store import open_store
+    from evals.export import escalated_cases, parse_since, write_jsonl
+
+    if not escalated:
+        typer.echo("error: say what to export: --escalated", err=True)
+        raise typer.Exit(2)
+    try:
+        start = parse_since(since)
+    except ValueError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    settings = BotSettings()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    cases = escalated_cases(open_store(settings), start)
+    if out is None:
+        for case in cases:
+            sys.stdout.write(json.dumps(case, ensure_ascii=False) + "\n")
+    else:
+        write_jsonl(cases, out)
+        typer.echo(f"wrote {len(cases)} escalated conversations to {out}")
 
 
 def bench(
-    sizes: Annotated[str, typer.Option(help="index sizes for search latency")] = "10000,100000",
+    sizes: Annotated[
+        str | None, typer.Option(help="index sizes for search latency [10000,100000; quick 10000]")
+    ] = None,
     texts: Annotated[int, typer.Option(help="texts for the ingestion benchmark")] = 96,
-    queries: Annotated[int, typer.Option(help="queries per size")] = 200,
+    queries: Annotated[int | None, typer.Option(help="queries per size [200; quick 50]")] = None,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick", help="one 10k index, 40 questions, raw embedder on 96 chunks, no LLM"
+        ),
+    ] = False,
+    llm: Annotated[
+        bool | None,
+        typer.Option("--llm/--no-llm", help="answer latency of llama.cpp (0.5B) [on; quick off]"),
+    ] = None,
+    vllm: Annotated[
+        bool, typer.Option("--vllm", help="answer latency of vLLM on the CPU (.venv-vllm; minutes)")
+    ] = False,
+    questions: Annotated[
+        int | None, typer.Option(help="sample questions for extractive answers [all; quick 40]")
+    ] = None,
+    llm_questions: Annotated[
+        int | None, typer.Option(help="of those, asked of each LLM engine [20; quick 5]")
+    ] = None,
 ) -> None:
-    """Benchmark ingestion, re-ingestion and search latency; print a table of ratios."""
-    from evals.bench import run_bench
+    """Benchmark ingestion, search and answers (per backend) in one run; print one table of
+    ratios."""
+    from dataclasses import replace
 
-    typer.echo(run_bench([int(s) for s in sizes.split(",") if s], texts, queries))
+    from evals.bench import BenchOptions, quick_options, run_bench
+
+    options = quick_options() if quick else BenchOptions()
+    given = {
+        "sizes": [int(s) for s in sizes.split(",") if s] if sizes else None,
+        "queries": queries,
+        "answer_questions": questions,
+        "llm_questions": llm_questions,
+        "llamacpp": llm,
+    }
+    options = replace(options, vllm=vllm, **{k: v for k, v in given.items() if v is not None})
+    typer.echo(run_bench(options, texts))

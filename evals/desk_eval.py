@@ -3,6 +3,10 @@
 Each question is answered once with the decision threshold at 0 (so every answer exists), and the
 decision is then applied at each threshold of a sweep: FCR and escalation recall at every
 threshold come from one pass, and the configured threshold gives the headline figures.
+
+With ``--judge`` an LLM grades each answer (evals/judge.py): "resolved at first contact" then
+also requires the answer judged correct (DESIGN.md §5), and the FCR without that requirement is
+kept beside it as ``fcr_unjudged``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from bot.extractive import INTRO, OUTRO
 from bot.messages import FALLBACK_NOTICE
 from bot.settings import BotSettings
 from evals.datasets import Dataset, Question
+from evals.judge import Judge, RecordingRetriever, judge_answer, judge_summary
 from evals.metrics import percentiles, token_f1
 from evals.retrieval_eval import indexed_dataset, question_record, score_retrieval
 from ingest.settings import IngestSettings
@@ -54,7 +59,9 @@ def _record(q: Question, answer: Answer) -> dict:
         "decision_at_0": answer.decision,
         "reason": answer.reason,
         "cited": answer.cited_ids(),
-        "retrieved": answer.retrieved[:5],
+        "retrieved": answer.retrieved[:10],
+        "gold_answers": q.gold_answers,
+        "escalate_reason": q.escalate_reason,
         "cites_gold": bool(set(answer.cited_ids()) & set(q.gold_doc_ids)),
         "answer": answer.text,
         "backend": answer.backend,
@@ -65,7 +72,26 @@ def _record(q: Question, answer: Answer) -> dict:
         if q.gold_answers and answer.answered
         else None,
         "latency_ms": answer.latencies_ms.get("total", 0.0),
+        "latencies_ms": dict(answer.latencies_ms),
     }
+
+
+def _apply_threshold(record: dict, threshold: float) -> None:
+    """Record the decision at the configured threshold, and why it declined if it did."""
+    answered = record["decision_at_0"] == "answered" and record["confidence"] >= threshold
+    record["decision"] = "answered" if answered else "declined"
+    if answered:
+        record["decline_reason"] = None
+    elif record["decision_at_0"] != "answered":
+        record["decline_reason"] = record["reason"] or "declined"
+    else:
+        record["decline_reason"] = f"low_confidence ({record['confidence']:.2f} < {threshold:.2f})"
+
+
+def _judged_ok(r: dict) -> bool:
+    """The judge's grade of the answer; an answer it could not grade keeps the other tests."""
+    verdict = r.get("judge")
+    return True if verdict is None else bool(verdict["correct"])
 
 
 def decide(records: list[dict], threshold: float) -> dict:
@@ -76,7 +102,8 @@ def decide(records: list[dict], threshold: float) -> dict:
     def answered(r: dict) -> bool:
         return r["decision_at_0"] == "answered" and r["confidence"] >= threshold
 
-    resolved = [r for r in answerable if answered(r) and r["cites_gold"]]
+    unjudged = [r for r in answerable if answered(r) and r["cites_gold"]]
+    resolved = [r for r in unjudged if _judged_ok(r)]
     declined = [r for r in records if not answered(r)]
     correct_declines = [r for r in escalate if not answered(r)]
     answered_answerable = [r for r in answerable if answered(r)]
@@ -84,6 +111,7 @@ def decide(records: list[dict], threshold: float) -> dict:
     return {
         "threshold": threshold,
         "fcr": len(resolved) / len(answerable) if answerable else None,
+        "fcr_unjudged": len(unjudged) / len(answerable) if answerable else None,
         "escalation_recall": len(correct_declines) / len(escalate) if escalate else None,
         "escalation_precision": len(correct_declines) / len(declined) if declined else None,
         "answered_share": 1 - len(declined) / len(records) if records else None,
@@ -104,24 +132,31 @@ def run_desk_eval(
     ingest_settings: IngestSettings | None = None,
     workdir: Path | None = None,
     progress=None,
+    judge: Judge | None = None,
+    judge_cutoff: float = 0.5,
 ) -> DeskRun:
     """Index ``dataset``, score retrieval, then run the Desk on every question."""
     with indexed_dataset(dataset, settings, workdir, ingest_settings) as (kb, ingest):
         retrieval = score_retrieval(dataset, kb, ingest)
         # Threshold 0: every question is answered once; the sweep applies the decision after.
-        desk = Desk(
-            HybridRetriever(kb), bot_settings.model_copy(update={"decision_threshold": 0.0}), chat
-        )
+        retriever = RecordingRetriever(HybridRetriever(kb))
+        desk = Desk(retriever, bot_settings.model_copy(update={"decision_threshold": 0.0}), chat)
         records = []
         started = time.perf_counter()
         for n, q in enumerate(dataset.questions, start=1):
             answer = desk.ask(q.question, User.with_groups("eval", q.user_groups))
             records.append(_record(q, answer))
+            if judge is not None:
+                body = answer_body(answer.text)
+                records[-1]["judge"] = judge_answer(judge, q, answer, retriever.last, body)
             if progress:
                 progress(n, len(dataset.questions))
         elapsed = time.perf_counter() - started
     threshold = bot_settings.decision_threshold
+    for record in records:
+        _apply_threshold(record, threshold)
     result = dict(retrieval.result)
+    result["kind"] = "run"
     result.update(decide(records, threshold))
     result["backend"] = bot_settings.answer_backend
     result["model"] = next((r["model"] for r in records if r["backend"] == "llm"), "extractive")
@@ -138,6 +173,8 @@ def run_desk_eval(
         lang: decide([r for r in records if r["lang"] == lang], threshold)
         for lang in sorted({r["lang"] for r in records})
     }
+    if judge is not None:
+        result["judge"] = judge_summary(records, judge, judge_cutoff)
     return DeskRun(result, records)
 
 
@@ -177,6 +214,7 @@ def format_run(result: dict) -> str:
         f"MRR@10 {result['mrr@10']:.3f}  escalation AUROC {f(result['escalation_auroc'])}",
         f"answer latency p50 {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms"
         + (f"; fallbacks {result['fallbacks']}" if result["fallbacks"] else ""),
+        *_judge_lines(result, f),
         "threshold sweep:  thr    FCR  esc.recall  esc.precision  answered",
     ]
     for row in result["sweep"]:
@@ -193,3 +231,18 @@ def format_run(result: dict) -> str:
             f"token F1 {f(row['answer_token_f1'])}"
         )
     return "\n".join(lines)
+
+
+def _judge_lines(result: dict, f) -> list[str]:
+    """The judge's figures, when it ran."""
+    j = result.get("judge")
+    if not j:
+        return []
+    agree = j["token_f1_agreement"]
+    return [
+        f"judge {j['model']} ({j['prompt_version']}): {j['graded']} graded, {j['ungraded']} not; "
+        f"correct {f(j['correct_share'])}  faithful {f(j['faithful_share'])}  "
+        f"FCR {f(result['fcr'])} (without judge {f(result['fcr_unjudged'])})",
+        f"judge vs token F1 >= {agree['cutoff']:.2f}: agreement {f(agree['agreement'])}  "
+        f"kappa {f(agree['kappa'])} over {agree['n']} answers",
+    ]

@@ -72,3 +72,17 @@ def token_f1(prediction: str, references: list[str]) -> float:
         precision, recall = common / sum(pred.values()), common / sum(gold.values())
         best = max(best, 2 * precision * recall / (precision + recall))
     return best
+
+
+def recall_curve(
+    gold: dict[str, list[str]], ranked: dict[str, list[str]], max_k: int = 10
+) -> list[float]:
+    """Mean recall@k for k = 1..``max_k`` over questions that have gold articles."""
+    qids = [q for q, docs in gold.items() if docs]
+    if not qids:
+        return [0.0] * max_k
+    curve = []
+    for k in range(1, max_k + 1):
+        found = [len(set(gold[q]) & set(ranked.get(q, [])[:k])) / len(set(gold[q])) for q in qids]
+        curve.append(float(np.mean(found)))
+    return curve

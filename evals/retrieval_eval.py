@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evals.datasets import Dataset, Question
-from evals.metrics import auroc, percentiles, ranking_metrics
+from evals.metrics import auroc, percentiles, ranking_metrics, recall_curve
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.settings import IngestSettings
 from retrieval.knowledge_base import KnowledgeBase
@@ -51,6 +51,7 @@ def _summarise(
             ),
         }
     out["per_language"] = per_lang
+    out["recall_at_k"] = {m: recall_curve(gold, rankings[m]) for m in PIPELINES}
     return out
 
 
@@ -113,6 +114,8 @@ def score_retrieval(dataset: Dataset, kb: KnowledgeBase, ingest: IngestReport) -
             if mode == "hybrid":
                 latencies.append(elapsed)
                 confidences[q.qid] = hits[0].confidence if hits else 0.0
+                record["latency_ms"] = elapsed
+                record["confidence"] = confidences[q.qid]
                 record["hits"] = [
                     {
                         "id": h.article_id,
@@ -123,8 +126,11 @@ def score_retrieval(dataset: Dataset, kb: KnowledgeBase, ingest: IngestReport) -
                     }
                     for h in hits[:5]
                 ]
+        # The top ten of each pipeline, for reports (where the gold article ranked, if at all).
+        record["ranked"] = {m: rankings[m][q.qid] for m in PIPELINES}
         per_question.append(record)
     result = {
+        "kind": "retrieval",
         "dataset": dataset.name,
         "questions": len(dataset.questions),
         "answerable": sum(not q.should_escalate for q in dataset.questions),
@@ -138,6 +144,7 @@ def score_retrieval(dataset: Dataset, kb: KnowledgeBase, ingest: IngestReport) -
     result.update({mode: summary[mode] for mode in PIPELINES})
     result["escalation_auroc"] = summary["escalation_auroc"]
     result["per_language"] = summary["per_language"]
+    result["recall_at_k"] = summary["recall_at_k"]
     result["query_latency_ms"] = percentiles(latencies)
     return RetrievalRun(result, per_question)
 
@@ -147,11 +154,13 @@ def _config(settings: RetrievalSettings) -> dict:
         "embedder",
         "chunk_tokens",
         "chunk_overlap",
+        "fusion",
         "dense_weight",
         "keyword_weight",
         "rrf_k",
         "candidates",
         "rerank_model",
+        "glossary",
     )
     return {k: getattr(settings, k) for k in keys}
 

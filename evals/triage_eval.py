@@ -100,6 +100,7 @@ def run_triage_eval(
         for i, s in zip(test, suggestions, strict=True):
             predicted[i], priorities[i], baseline[i] = s.category, s.priority, majority
     result = {
+        "kind": "triage",
         "dataset": name,
         "backend": backend,
         "examples": len(examples),

@@ -25,6 +25,19 @@ from retrieval.settings import RetrievalSettings
 QUIET = IngestSettings(progress=False)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def eval_history_in_tmp(tmp_path_factory) -> Iterator[Path]:
+    """Eval commands run by tests append to a temporary history, never evals/history.jsonl."""
+    before = os.environ.get("SERVICEDESK_EVAL_HISTORY")
+    path = tmp_path_factory.mktemp("eval-history") / "history.jsonl"
+    os.environ["SERVICEDESK_EVAL_HISTORY"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("SERVICEDESK_EVAL_HISTORY", None)
+    else:
+        os.environ["SERVICEDESK_EVAL_HISTORY"] = before
+
+
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on right now."""
     with socket.socket() as s:

@@ -129,10 +129,26 @@ def build_from_configuration(settings: SlackSettings):
     kb = _open_kb(rs)
     store = open_store(bs, rs.data_dir)
     desk = build_desk(kb, bs, llm_settings())
+    monitor = _incident_monitor(settings, store, kb.embedder, bs)
     services = SlackServices(
-        ConversationService(desk, store),
+        ConversationService(desk, store, monitor),
         build_escalation(store, bs, desk, rs.data_dir),
         store,
         desk,
     )
     return build_slack_app(settings, services)
+
+
+def _incident_monitor(settings: SlackSettings, store, embedder, bot_settings):
+    """Spikes of similar questions, alerted to the operations channel when one is set."""
+    from bot.incidents import IncidentMonitor, IncidentRules
+    from bot.slack.app import web_client
+    from bot.slack.incidents import SlackIncidentAlert
+
+    monitor = IncidentMonitor(store, embedder, IncidentRules.from_settings(bot_settings))
+    if settings.ops_channel:
+        base_url = settings.public_url or bot_settings.public_url.rstrip("/")
+        monitor.alerters.append(
+            SlackIncidentAlert(web_client(settings), settings.ops_channel, base_url)
+        )
+    return monitor

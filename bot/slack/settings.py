@@ -50,6 +50,9 @@ class SlackSettings(BaseSettings):
     public_url: str = Field("", description="absolute base of ticket and article links")
     timeout: float = Field(60.0, gt=0, le=600, description="seconds before 'taking too long'")
     user_cache_s: float = Field(3600.0, ge=0, description="how long users.info results are kept")
+    ops_channel: str = Field(
+        "", description="channel id (C...) that receives incident alerts; none when empty"
+    )
 
     @field_validator("api_url")
     @classmethod
@@ -65,6 +68,14 @@ class SlackSettings(BaseSettings):
         value = value.strip().rstrip("/")
         if value and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"public_url must be an absolute http(s) URL, got {value!r}")
+        return value
+
+    @field_validator("ops_channel")
+    @classmethod
+    def _ops_channel(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _CHANNEL.match(value):
+            raise ValueError(f"ops_channel takes a channel id like C0123ABC, not {value!r}")
         return value
 
     @field_validator("support_channels", mode="before")

@@ -20,6 +20,12 @@ def install_slack(app: FastAPI, settings: SlackSettings) -> App | None:
     if not settings.enabled:
         return None
     base_url = settings.public_url or app.state.settings.public_url.rstrip("/")
+    monitor = getattr(app.state, "incidents", None)
+    if settings.ops_channel and monitor is not None:
+        from bot.slack.incidents import SlackIncidentAlert
+
+        alert = SlackIncidentAlert(web_client(settings), settings.ops_channel, base_url)
+        monitor.alerters.append(alert)
     if settings.mode != "http":
         # `servicedesk slack` answers over Socket Mode; this process still delivers agent replies.
         app.state.notifiers.register("slack", SlackNotifier(web_client(settings), base_url))

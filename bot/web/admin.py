@@ -16,7 +16,7 @@ from bot.library import FileResult
 from bot.tickets import NotFound
 from bot.uploads import UploadRejected
 from bot.web import admin_actions as actions
-from bot.web import admin_api
+from bot.web import admin_api, admin_insights, analytics_api
 from bot.web.admin_actions import LibraryDep
 from bot.web.admin_views import charts, kpis
 from bot.web.auth import AdminDep, language
@@ -34,6 +34,8 @@ def dashboard_page(request: Request, account: AdminDep, store: StoreDep, days: D
     """The dashboard: headline figures, weekly lines, bars, per-channel table, top declines."""
     dash = actions.dashboard(store, days)
     t = render_texts(request)
+    gaps = admin_insights.gaps_of(request, store, days)
+    incidents = admin_insights.active_incidents(request)
     return render(
         request,
         "admin_dashboard.html",
@@ -43,6 +45,8 @@ def dashboard_page(request: Request, account: AdminDep, store: StoreDep, days: D
         days=days,
         kpis=kpis(dash.overall, t),
         charts=charts(dash, t),
+        gaps=gaps,
+        incidents=incidents,
     )
 
 
@@ -235,3 +239,5 @@ def audit_page(
 router = APIRouter()
 router.include_router(pages)
 router.include_router(admin_api.router)
+router.include_router(analytics_api.router)  # agents may read it too
+router.include_router(admin_insights.router)

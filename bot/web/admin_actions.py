@@ -69,14 +69,14 @@ def rejected(err: UploadRejected) -> HTTPException:
 # -- dashboard -------------------------------------------------------------------------------
 
 
-def dashboard(store: TicketStore, days: int) -> Dashboard:
-    """The dashboard over the last ``days`` days."""
+def dashboard(store: TicketStore, days: int, channel: str | None = None) -> Dashboard:
+    """The dashboard over the last ``days`` days (one ``channel`` only when given)."""
     now = utcnow()
     since = now - timedelta(days=days)
     conversations = store.conversations(since=since, limit=1_000_000)
     feedback = store.feedback(since=since)
     tickets = store.tickets(TicketQuery(limit=1_000_000))
-    return build_dashboard(conversations, feedback, tickets, now=now, since=since)
+    return build_dashboard(conversations, feedback, tickets, now=now, since=since, channel=channel)
 
 
 # -- uploads ---------------------------------------------------------------------------------

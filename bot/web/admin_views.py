@@ -38,6 +38,10 @@ def kpis(f: Figures, t: dict[str, str]) -> list[Kpi]:
         Kpi("csat", t["adm_csat"], shown_ratio(f.csat)),
         Kpi("tickets", t["adm_tickets"], str(f.tickets)),
         Kpi("sla-breaches", t["adm_sla_breaches"], str(breaches)),
+        Kpi("escalated", t["ana_escalated"], shown_ratio(f.escalated_rate)),
+        Kpi(
+            "sla-compliance", t["ana_sla_compliance"], shown_ratio(f.sla_compliance["both"]["rate"])
+        ),
     ]
 
 

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from bot.casework import Casework
 from bot.conversations import ConversationService
 from bot.desk import Desk
+from bot.incidents import IncidentMonitor, IncidentRules
 from bot.notify import Notifiers
 from bot.settings import BotSettings
 from bot.tickets import TicketStore
@@ -83,7 +84,10 @@ def create_app(
     app.state.desk = desk
     app.state.store = store
     app.state.notifiers = notifiers
-    app.state.conversations = ConversationService(desk, store)
+    embedder = getattr(kb, "embedder", None)  # the KB's: incidents group questions by meaning
+    rules = IncidentRules.from_settings(settings)
+    app.state.incidents = IncidentMonitor(store, embedder, rules) if embedder else None
+    app.state.conversations = ConversationService(desk, store, app.state.incidents)
     app.state.casework = Casework(store, notifiers)
     app.state.escalation = escalation or build_escalation(
         store, settings, desk, Path(kb.settings.data_dir)

@@ -15,7 +15,7 @@ from prompts.library import TEMPLATES
 
 pytestmark = pytest.mark.unit
 
-BUNDLED = ["grounded_answer", "rewrite_followup", "system", "ticket_summary", "triage"]
+BUNDLED = ["grounded_answer", "judge", "rewrite_followup", "system", "ticket_summary", "triage"]
 
 
 @dataclass
@@ -39,6 +39,12 @@ HISTORY = [Turn("user", "VPN이 자꾸 끊겨요"), Turn("assistant", "앱을 �
 
 VALUES = {
     "grounded_answer": {"question": "VPN이 자꾸 끊겨요"},
+    "judge": {
+        "question": "VPN이 자꾸 끊겨요",
+        "gold": "앱을 다시 실행하세요.",
+        "answer": "앱을 다시 실행해 보세요 [1].",
+        "sources": ["GlobalProtect 앱을 종료하고 다시 실행하세요."],
+    },
     "rewrite_followup": {
         "language_name": "Korean (한국어)",
         "history": HISTORY,
@@ -56,6 +62,12 @@ VALUES = {
 # A word each rendering must contain that only a filled-in value supplies.
 EXPECTED = {
     "grounded_answer": ["VPN이 자꾸 끊겨요"],
+    "judge": [
+        "<question>\nVPN이 자꾸 끊겨요\n</question>",
+        "<gold_answer>\n앱을 다시 실행하세요.\n</gold_answer>",
+        "<answer>\n앱을 다시 실행해 보세요 [1].\n</answer>",
+        '<source n="1">\nGlobalProtect 앱을 종료하고 다시 실행하세요.\n</source>',
+    ],
     "rewrite_followup": [
         "Korean (한국어)",
         "user: VPN이 자꾸 끊겨요",

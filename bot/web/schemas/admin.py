@@ -26,6 +26,22 @@ class SlaBreaches(ApiModel):
     closed: BreachCounts
 
 
+class Compliance(ApiModel):
+    """One SLA target's compliance: decided targets, how many were met, and their share."""
+
+    counted: int = Field(description="tickets whose target is decided (met, or missed once due)")
+    met: int
+    rate: Ratio = Field(description="met / counted")
+
+
+class SlaCompliance(ApiModel):
+    """Compliance with the first-response target, the resolution target and both (bot.sla)."""
+
+    response: Compliance
+    resolution: Compliance
+    both: Compliance
+
+
 class DeclinedQuestion(ApiModel):
     """A question the Desk declined, grouped by its normalised text."""
 
@@ -57,6 +73,12 @@ class Figures(ApiModel):
     tickets_reopened: int
     sla_breaches: SlaBreaches
     top_declined: list[DeclinedQuestion] = Field(description="most asked first")
+    escalated_rate: Ratio = Field(description="escalated / conversations")
+    returned_rate: Ratio = Field(
+        description="conversations the employee came back on within 72 hours / conversations"
+    )
+    reopened_rate: Ratio = Field(description="tickets reopened at least once / tickets")
+    sla_compliance: SlaCompliance
 
 
 class Dashboard(ApiModel):
