@@ -185,9 +185,12 @@ class IncidentMonitor:
     def check(self, now: datetime | None = None) -> list[Incident]:
         """Detect spikes and alert the new ones; return the incidents alerted now."""
         now = now or self.clock()
+        found = self.detect(now)
+        if not found:
+            return []  # the common case: no audit read on every question
         alerted = self.active(now)
         raised = []
-        for incident in self.detect(now):
+        for incident in found:
             if any(set(incident.turn_ids) & set(a.turn_ids) for a in alerted):
                 continue  # the same burst (or its topic again) within the window
             if not self.store.claim_event(f"{ALERT_ACTION}:{incident.turn_ids[0]}"):

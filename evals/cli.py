@@ -45,6 +45,13 @@ def eval_retrieval(
     _finish(run, json_out, thresholds, run.result["dataset"], (not no_history, history))
 
 
+def _check_backend(backend: str | None) -> None:
+    """Exit 2 unless ``backend`` is an answer backend (or unset)."""
+    if backend not in (None, "extractive", "llm"):
+        typer.echo(f"error: unknown backend {backend!r}", err=True)
+        raise typer.Exit(2)
+
+
 def _load(dataset: str, limit: int | None):
     """The dataset (or a subset), or exit 2 with the reason."""
     from evals.datasets import DatasetError, load_dataset
@@ -113,9 +120,7 @@ def eval_run(
     from llm_server.cli import llm_settings
     from retrieval.settings import RetrievalSettings
 
-    if backend not in (None, "extractive", "llm"):
-        typer.echo(f"error: unknown backend {backend!r}", err=True)
-        raise typer.Exit(2)
+    _check_backend(backend)
     data = _load(dataset, limit)
     bot = BotSettings()
     updates: dict = {"answer_backend": backend} if backend else {}
@@ -247,9 +252,7 @@ def eval_conversations(
     from llm_server.cli import llm_settings
     from retrieval.settings import RetrievalSettings
 
-    if backend not in (None, "extractive", "llm"):
-        typer.echo(f"error: unknown backend {backend!r}", err=True)
-        raise typer.Exit(2)
+    _check_backend(backend)
     try:
         data = load(dataset)
     except DatasetError as err:
