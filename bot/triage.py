@@ -214,7 +214,11 @@ def build_triage(
     if embedders is None:
         embedders = load_embedders(settings.triage_embedders)
     classifier = trained_classifier(
-        settings.triage_examples, settings.assignment_groups, tuple(embedders), cache_dir
+        settings.triage_examples,
+        settings.assignment_groups,
+        tuple(embedders),
+        cache_dir,
+        settings.triage_finetune,
     )
     if settings.triage_backend == "classifier" or chat is None:
         return classifier
@@ -269,14 +273,16 @@ def trained_classifier(
     groups: Mapping[str, str],
     embedders: tuple[TokenAwareEmbeddings, ...] = (),
     cache_dir: Path | None = None,
+    finetune: str = "",
 ) -> ClassifierTriage:
-    """The classifier trained on the JSONL at ``path`` (trained once per file version)."""
+    """The classifier trained on the JSONL at ``path`` (trained once per file version);
+    ``finetune`` names the encoder fine-tuned as one more member (empty: none)."""
     path = Path(path).resolve()
     try:
         mtime = path.stat().st_mtime_ns
     except OSError as err:
         raise ExamplesError(f"cannot read {path}: {err}") from err
-    return _trained(path, mtime, tuple(sorted(groups.items())), embedders, cache_dir)
+    return _trained(path, mtime, tuple(sorted(groups.items())), embedders, cache_dir, finetune)
 
 
 @lru_cache(maxsize=4)
@@ -286,11 +292,14 @@ def _trained(
     groups: tuple[tuple[str, str], ...],
     embedders: tuple[TokenAwareEmbeddings, ...],
     cache_dir: Path | None,
+    finetune: str,
 ) -> ClassifierTriage:
     from bot.triage_classifier import ClassifierTriage
+    from bot.triage_finetune import FineTuneRecipe
 
     del mtime  # part of the cache key only: an edited file is trained again
-    return ClassifierTriage(load_examples(path), dict(groups), embedders, cache_dir)
+    recipe = FineTuneRecipe(model=finetune) if finetune else None
+    return ClassifierTriage(load_examples(path), dict(groups), embedders, cache_dir, recipe)
 
 
 def __getattr__(name: str):

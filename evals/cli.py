@@ -169,6 +169,10 @@ def eval_triage(
     embedders: Annotated[
         str | None, typer.Option(help="comma-separated embedders ('' = TF-IDF only)")
     ] = None,
+    finetune: Annotated[
+        str | None,
+        typer.Option(help="encoder fine-tuned per fold ('' = none; default: settings)"),
+    ] = None,
     thresholds: Annotated[
         Path | None, typer.Option(help="fail if a metric falls below this file's minimums")
     ] = None,
@@ -181,7 +185,7 @@ def eval_triage(
 
     try:
         name, examples = load_triage_dataset(dataset)
-        run = run_cli_eval(name, examples, folds, backend, embedders)
+        run = run_cli_eval(name, examples, folds, backend, embedders, finetune)
     except ExamplesError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err

@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.settings import TRIAGE_EXAMPLES
 from bot.triage import Example, ExamplesError, Triage, load_examples
 from bot.triage_classifier import ClassifierTriage, MemoEmbeddings
+from bot.triage_finetune import FineTuneRecipe
 from evals.datasets import search_dirs
 from retrieval.embedders import TokenAwareEmbeddings
 
@@ -52,12 +53,14 @@ def classifier_factory(
     examples: Sequence[Example],
     embedders: Sequence[TokenAwareEmbeddings] = (),
     cache: Path | None = None,
+    finetune: FineTuneRecipe | None = None,
 ) -> TriageFactory:
-    """Train a ``ClassifierTriage`` per fold; every text is embedded once for all folds."""
+    """Train a ``ClassifierTriage`` per fold; every text is embedded once for all folds (the
+    fine-tuned member, if any, is trained per fold and never cached: folds differ)."""
     memos = [MemoEmbeddings(e) for e in embedders]
     for memo in memos:
         memo.warm([e.text for e in examples], cache)
-    return lambda train: ClassifierTriage(train, groups={}, embedders=memos)
+    return lambda train: ClassifierTriage(train, groups={}, embedders=memos, finetune=finetune)
 
 
 def _folds(labels: list[str], k: int, seed: int = 0) -> list[list[int]]:
@@ -203,22 +206,28 @@ def run_cli_eval(
     folds: int,
     backend: str,
     embedder_specs: str | None = None,
+    finetune: str | None = None,
 ) -> TriageRun:
     """``eval triage`` as configured: the classifier (or the LLM over it) with ``BotSettings``'
-    embedders unless ``embedder_specs`` names others; ``ExamplesError`` for a bad option."""
+    embedders and fine-tuned encoder unless ``embedder_specs`` / ``finetune`` name others
+    (empty: none); ``ExamplesError`` for a bad option."""
     from bot.settings import BotSettings
     from bot.triage import load_embedders
     from retrieval.settings import RetrievalSettings
 
     if backend not in ("classifier", "llm"):
         raise ExamplesError(f"unknown backend {backend!r}: use classifier or llm")
-    specs = BotSettings().triage_embedders if embedder_specs is None else embedder_specs
+    settings = BotSettings()
+    specs = settings.triage_embedders if embedder_specs is None else embedder_specs
     embedders = load_embedders(specs)
+    model = settings.triage_finetune if finetune is None else finetune
+    recipe = FineTuneRecipe(model=model) if model else None
     cache = RetrievalSettings().data_dir / "triage-embeddings.sqlite"
     started = time.perf_counter()
-    factory = classifier_factory(examples, embedders, cache)
+    factory = classifier_factory(examples, embedders, cache, recipe)
     embed_s = time.perf_counter() - started
-    label = "+".join(["tfidf", *(e.name for e in embedders)])
+    tuned = [f"{model} fine-tuned"] if model else []
+    label = "+".join(["tfidf", *(e.name for e in embedders), *tuned])
     if backend == "llm":
         factory = _llm_factory(factory, sorted({e.category for e in examples}))
         label = f"llm over {label}"

