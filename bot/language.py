@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+_KANA_OR_HAN = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 NAMES = {"ko": "Korean (한국어)", "en": "English"}
@@ -33,6 +34,14 @@ def hangul_ratio(text: str) -> float:
     """Share of the letters in ``text`` that are Hangul."""
     letters = _LETTER.findall(text)
     return len(_HANGUL.findall(text)) / len(letters) if letters else 0.0
+
+
+def is_latin(text: str) -> bool:
+    """True when ``text`` has letters and at most a fifth of them are Hangul, kana or Han
+    (what an English-only model can read)."""
+    letters = _LETTER.findall(text)
+    east_asian = len(_HANGUL.findall(text)) + len(_KANA_OR_HAN.findall(text))
+    return bool(letters) and east_asian <= 0.2 * len(letters)
 
 
 def detect_language(text: str, default: str = "ko") -> str:

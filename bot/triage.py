@@ -295,11 +295,12 @@ def _trained(
     finetune: str,
 ) -> ClassifierTriage:
     from bot.triage_classifier import ClassifierTriage
-    from bot.triage_finetune import FineTuneRecipe
+    from bot.triage_finetune import recipe_for
 
     del mtime  # part of the cache key only: an edited file is trained again
-    recipe = FineTuneRecipe(model=finetune) if finetune else None
-    return ClassifierTriage(load_examples(path), dict(groups), embedders, cache_dir, recipe)
+    return ClassifierTriage(
+        load_examples(path), dict(groups), embedders, cache_dir, recipe_for(finetune)
+    )
 
 
 def __getattr__(name: str):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.language import is_latin
 from bot.settings import BotSettings
 from bot.triage import (
     DEFAULT_PRIORITY,
@@ -29,7 +30,7 @@ from bot.triage import (
     group_for,
     rule_priority,
 )
-from bot.triage_finetune import FineTunedEncoder, FineTuneRecipe, is_latin, trainable
+from bot.triage_finetune import FineTunedEncoder, FineTuneRecipe, trainable
 from retrieval.embedders import TokenAwareEmbeddings
 
 log = logging.getLogger(__name__)

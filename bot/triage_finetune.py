@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -26,8 +25,6 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-_HANGUL_OR_CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u4e00-\u9fff\uac00-\ud7af]")
-_LETTER = re.compile(r"[^\W\d_]")
 # Fewer Latin-script examples than this, or fewer per category than _MIN_PER_CATEGORY: the
 # member stays out (a handful of steps learns nothing but noise).
 MIN_EXAMPLES = 20
@@ -47,18 +44,15 @@ class FineTuneRecipe:
     seed: int = 0
 
 
-def is_latin(text: str) -> bool:
-    """True when most letters of ``text`` are not Hangul, kana or Han (what MiniLM can read)."""
-    letters = len(_LETTER.findall(text))
-    return letters > 0 and len(_HANGUL_OR_CJK.findall(text)) <= 0.2 * letters
+def recipe_for(model: str) -> FineTuneRecipe | None:
+    """The default recipe fine-tuning ``model`` (a setting's value); None when it is empty."""
+    return FineTuneRecipe(model=model) if model else None
 
 
 def _model_path(model: str) -> str:
-    if model == "minilm":
-        from retrieval.embedders import shipped_minilm_path
+    from retrieval.embedders import sentence_model_path
 
-        return shipped_minilm_path()
-    return model
+    return sentence_model_path(model)
 
 
 class FineTunedEncoder:

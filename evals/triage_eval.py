@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.settings import TRIAGE_EXAMPLES
 from bot.triage import Example, ExamplesError, Triage, load_examples
 from bot.triage_classifier import ClassifierTriage, MemoEmbeddings
-from bot.triage_finetune import FineTuneRecipe
+from bot.triage_finetune import FineTuneRecipe, recipe_for
 from evals.datasets import search_dirs
 from retrieval.embedders import TokenAwareEmbeddings
 
@@ -221,7 +221,7 @@ def run_cli_eval(
     specs = settings.triage_embedders if embedder_specs is None else embedder_specs
     embedders = load_embedders(specs)
     model = settings.triage_finetune if finetune is None else finetune
-    recipe = FineTuneRecipe(model=model) if model else None
+    recipe = recipe_for(model)
     cache = RetrievalSettings().data_dir / "triage-embeddings.sqlite"
     started = time.perf_counter()
     factory = classifier_factory(examples, embedders, cache, recipe)

