@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SAMPLE_KB = Path(__file__).resolve().parent.parent / "ingest" / "sample_kb"
-TRIAGE_EXAMPLES = Path(__file__).resolve().parent / "triage_examples.jsonl"
+TRIAGE_EXAMPLES = Path(__file__).resolve().parent / "tickets" / "triage" / "examples.jsonl"
 # ITIL-style targets in hours (first response, resolution); override per site.
 DEFAULT_SLA_HOURS = {"P1": (0.25, 4.0), "P2": (1.0, 8.0), "P3": (4.0, 24.0), "P4": (8.0, 72.0)}
 DEFAULT_GROUPS = {
@@ -87,7 +87,7 @@ class BotSettings(BaseSettings):
     )
     sso_groups_header: str = Field("", description="header with comma-separated groups (SSO)")
     max_upload_mb: int = Field(50, ge=1, le=2048, description="largest upload an admin may send")
-    # Knowledge gaps and the incident signal (bot.gaps, bot.incidents)
+    # Knowledge gaps and the incident signal (bot.insights.gaps, bot.insights.incidents)
     gap_similarity: float = Field(
         0.82, ge=0.0, le=1.0, description="questions join a gap at this average cosine similarity"
     )

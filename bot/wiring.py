@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.desk import Desk
+from bot.desk.desk import Desk
 from bot.settings import BotSettings
 from llm_server.client import OpenAIChatModel
 from llm_server.settings import LLMSettings

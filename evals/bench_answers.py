@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.desk import Desk
+from bot.desk.desk import Desk
 from bot.settings import BotSettings
 from evals.datasets import Question
 from evals.metrics import percentiles

@@ -180,7 +180,7 @@ def eval_triage(
     history: HistoryFile = None,
 ) -> None:
     """Cross-validate triage: accuracy and macro-F1 per category against the majority class."""
-    from bot.triage import ExamplesError
+    from bot.tickets.triage.triage import ExamplesError
     from evals.triage_eval import format_triage, load_triage_dataset, run_cli_eval
 
     try:

@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.answer import Answer, Turn
-from bot.desk import Desk
-from bot.pii import mask_pii
+from bot.desk.answer import Answer, Turn
+from bot.desk.desk import Desk
+from bot.text.pii import mask_pii
 from bot.settings import BotSettings
 from evals.datasets import Dataset, DatasetError, load_dataset
 from evals.retrieval_eval import indexed_dataset

@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import Answer
-from bot.desk import Desk
-from bot.extractive import INTRO, OUTRO
-from bot.messages import FALLBACK_NOTICE
+from bot.desk.answer import Answer
+from bot.desk.desk import Desk
+from bot.desk.extractive import INTRO, OUTRO
+from bot.desk.messages import FALLBACK_NOTICE
 from bot.settings import BotSettings
 from evals.datasets import Dataset, Question
 from evals.judge import Judge, RecordingRetriever, judge_answer, judge_summary

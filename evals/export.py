@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.language import detect_language
-from bot.pii import mask_pii
-from bot.tickets import Conversation, NotFound, Ticket, TicketStore
+from bot.text.language import detect_language
+from bot.text.pii import mask_pii
+from bot.tickets.records import Conversation, NotFound, Ticket, TicketStore
 
 SOURCE = "servicedesk escalations"
 _DONE = ("resolved", "closed")

@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from bot.answer import Answer
+from bot.desk.answer import Answer
 from evals.datasets import Question
 from llm_server.client import ChatModel, LLMUnavailable
 from llm_server.settings import LLMSettings

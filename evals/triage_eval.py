@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.settings import TRIAGE_EXAMPLES
-from bot.triage import Example, ExamplesError, Triage, load_examples
-from bot.triage_classifier import ClassifierTriage, MemoEmbeddings
-from bot.triage_finetune import FineTuneRecipe, recipe_for
+from bot.tickets.triage.triage import Example, ExamplesError, Triage, load_examples
+from bot.tickets.triage.classifier import ClassifierTriage, MemoEmbeddings
+from bot.tickets.triage.finetune import FineTuneRecipe, recipe_for
 from evals.datasets import search_dirs
 from retrieval.embedders import TokenAwareEmbeddings
 
@@ -212,7 +212,7 @@ def run_cli_eval(
     embedders and fine-tuned encoder unless ``embedder_specs`` / ``finetune`` name others
     (empty: none); ``ExamplesError`` for a bad option."""
     from bot.settings import BotSettings
-    from bot.triage import load_embedders
+    from bot.tickets.triage.triage import load_embedders
     from retrieval.settings import RetrievalSettings
 
     if backend not in ("classifier", "llm"):
@@ -238,7 +238,7 @@ def run_cli_eval(
 
 def _llm_factory(classifier: TriageFactory, categories: list[str]) -> TriageFactory:
     from bot.settings import BotSettings
-    from bot.triage import LLMTriage
+    from bot.tickets.triage.triage import LLMTriage
     from bot.wiring import build_chat_model
     from llm_server.cli import llm_settings
 

@@ -124,7 +124,7 @@ class FixedTriage:
     """A ``Triage`` that always suggests the same thing and records what it was asked."""
 
     def __init__(self, category: str = "network", priority: str = "P2", group: str = "Network"):
-        from bot.triage import TriageSuggestion
+        from bot.tickets.triage.triage import TriageSuggestion
 
         self.suggestion = TriageSuggestion(category, priority, group, 0.9, "fixed")  # type: ignore[arg-type]
         self.texts: list[str] = []

@@ -17,13 +17,13 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
-from bot.conversations import ConversationService
-from bot.desk import Desk
+from bot.tickets.conversations import ConversationService
+from bot.desk.desk import Desk
 from bot.slack.events import delivery_key
 from bot.slack.identity import Identity
 from bot.slack.responder import ThreadResponder
 from bot.slack.settings import SlackSettings
-from bot.tickets import TicketStore
+from bot.tickets.records import TicketStore
 
 log = logging.getLogger(__name__)
 API_TIMEOUT_S = 30
@@ -34,7 +34,7 @@ class SlackServices:
     """The desk's services the bot works through (the same ones the web app uses)."""
 
     conversations: ConversationService
-    escalation: Any  # bot.escalation.Escalation: draft(conversation), file(...), checked(draft)
+    escalation: Any  # bot.tickets.escalation.Escalation: draft(conversation), file(...), checked(draft)
     store: TicketStore
     desk: Desk
 

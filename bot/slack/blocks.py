@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from bot.answer import Answer, Citation
+from bot.desk.answer import Answer, Citation
 from bot.slack.mrkdwn import escape, link, to_mrkdwn
 from bot.slack.texts import say
-from bot.tickets import Ticket, TicketMessage
+from bot.tickets.records import Ticket, TicketMessage
 
 SECTION_LIMIT = 3000  # Slack's limit on one section's text
 FALLBACK_LIMIT = 2900

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.tickets import Account, TicketStore
+from bot.tickets.records import Account, TicketStore
 
 log = logging.getLogger(__name__)
 RETRY_FAILED_S = 60.0  # a failed lookup is cached this long at most

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.incidents import Incident
+from bot.insights.incidents import Incident
 
 
 def incident_text(incident: Incident, base_url: str = "") -> str:
@@ -23,7 +23,7 @@ def incident_text(incident: Incident, base_url: str = "") -> str:
 
 
 class SlackIncidentAlert:
-    """An alerter for :class:`bot.incidents.IncidentMonitor`: ``chat.postMessage`` to a channel.
+    """An alerter for :class:`bot.insights.incidents.IncidentMonitor`: ``chat.postMessage`` to a channel.
 
     Failures raise (``SlackApiError``); the monitor logs them, the alert stays recorded.
     """

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from bot.slack.texts import say
-from bot.tickets import PRIORITIES, TicketDraft
+from bot.tickets.records import PRIORITIES, TicketDraft
 
 CALLBACK_ID = "sd_ticket"
 TEXT_LIMIT = 3000  # Slack's longest plain_text_input

@@ -6,10 +6,10 @@ import logging
 
 from slack_sdk import WebClient
 
-from bot.language import detect_language
+from bot.text.language import detect_language
 from bot.slack.blocks import agent_reply, status_change
 from bot.slack.events import parse_thread_ref
-from bot.tickets import Ticket, TicketMessage
+from bot.tickets.records import Ticket, TicketMessage
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.language import detect_language
+from bot.text.language import detect_language
 from bot.slack.blocks import (
     ButtonRef,
     SlackMessage,
@@ -28,7 +28,7 @@ from bot.slack.events import Question
 from bot.slack.identity import Identity
 from bot.slack.mrkdwn import escape
 from bot.slack.texts import say
-from bot.tickets import OPEN_STATUSES, Conversation, NotFound, TicketMessage, TicketStore
+from bot.tickets.records import OPEN_STATUSES, Conversation, NotFound, TicketMessage, TicketStore
 
 log = logging.getLogger(__name__)
 RECEIVED_REACTION = "incoming_envelope"

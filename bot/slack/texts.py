@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import lang_key
+from bot.desk.messages import lang_key
 
 TEXTS: dict[str, dict[str, str]] = {
     "ko": {

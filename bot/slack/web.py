@@ -9,7 +9,7 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from starlette.concurrency import run_in_threadpool
 
 from bot.slack.app import SlackServices, build_slack_app, web_client
-from bot.slack.cli import EVENTS_PATH
+from bot.cli.slack import EVENTS_PATH
 from bot.slack.notifier import SlackNotifier
 from bot.slack.settings import SlackSettings
 

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.store import records
 from bot.store.base import StoreBase, one_of, required
 from bot.store.schema import AccountRow
-from bot.tickets import ROLES, Account, InvalidChange, NotFound
+from bot.tickets.records import ROLES, Account, InvalidChange, NotFound
 
 
 class AccountRecords(StoreBase):

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.engine import make_engine
-from bot.tickets import PRIORITIES, InvalidChange, utcnow
+from bot.tickets.records import PRIORITIES, InvalidChange, utcnow
 
 
 class StoreBase:

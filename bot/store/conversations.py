@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.store import records
 from bot.store.base import StoreBase, one_of, required
 from bot.store.schema import ConversationRow, TurnRow
-from bot.tickets import Channel, Conversation, NotFound, TurnRecord
+from bot.tickets.records import Channel, Conversation, NotFound, TurnRecord
 
 CHANNELS = ("web", "slack")
 TURN_ROLES = ("user", "assistant")

@@ -1,4 +1,4 @@
-"""Rows to the domain's dataclasses (bot.tickets), every time aware UTC.
+"""Rows to the domain's dataclasses (bot.tickets.records), every time aware UTC.
 
 A row just written still holds the value handed in (maybe naive, maybe another zone) until it is
 read again: converting here makes what a write returns match what a later read returns.
@@ -17,7 +17,7 @@ from bot.store.schema import (
     TicketRow,
     TurnRow,
 )
-from bot.tickets import (
+from bot.tickets.records import (
     Account,
     ArticleDraft,
     AuditEvent,

@@ -10,7 +10,7 @@ from bot.store import records
 from bot.store.base import StoreBase, one_of, required
 from bot.store.conversations import CHANNELS
 from bot.store.schema import ArticleDraftRow, AuditEventRow, ConversationRow, FeedbackRow
-from bot.tickets import ArticleDraft, AuditEvent, Feedback, NotFound
+from bot.tickets.records import ArticleDraft, AuditEvent, Feedback, NotFound
 
 FEEDBACK_KINDS = ("helpful", "not_helpful", "resolved")
 DRAFT_STATUSES = ("pending", "approved", "rejected")

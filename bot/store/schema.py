@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.store.columns import UtcDateTime
-from bot.tickets import utcnow
+from bot.tickets.records import utcnow
 
 # Stable constraint names: Alembic needs them to alter tables (SQLite batch mode included).
 NAMING = {

@@ -14,7 +14,7 @@ from bot.store.base import StoreBase, one_of, required
 from bot.store.columns import UtcDateTime
 from bot.store.conversations import CHANNELS
 from bot.store.schema import AuditEventRow, ConversationRow, TicketMessageRow, TicketRow
-from bot.tickets import (
+from bot.tickets.records import (
     OPEN_STATUSES,
     PRIORITIES,
     STATUSES,

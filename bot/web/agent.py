@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from bot.tickets import OPEN_STATUSES, PRIORITIES, STATUSES, Account, InvalidChange, TicketQuery
+from bot.tickets.records import OPEN_STATUSES, PRIORITIES, STATUSES, Account, InvalidChange, TicketQuery
 from bot.web.auth import AgentDep
 from bot.web.deps import CaseworkDep, SettingsDep, StoreDep
 from bot.web.pages import render

@@ -14,13 +14,13 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from bot.casework import Casework
-from bot.conversations import ConversationService
-from bot.desk import Desk
-from bot.incidents import IncidentMonitor, IncidentRules
-from bot.notify import Notifiers
+from bot.tickets.casework import Casework
+from bot.tickets.conversations import ConversationService
+from bot.desk.desk import Desk
+from bot.insights.incidents import IncidentMonitor, IncidentRules
+from bot.tickets.notify import Notifiers
 from bot.settings import BotSettings
-from bot.tickets import TicketStore
+from bot.tickets.records import TicketStore
 from bot.web import agent, articles, chat, login, tickets
 from bot.web.auth import CookieMiddleware, csrf_guard
 from bot.web.pages import install_error_pages
@@ -45,8 +45,8 @@ def build_escalation(
 ):
     """Escalation with the configured triage (trained in the background, its example vectors
     cached in ``data_dir``); the LLM summarises when answers use it."""
-    from bot.escalation import Escalation
-    from bot.triage import BackgroundTriage, build_triage
+    from bot.tickets.escalation import Escalation
+    from bot.tickets.triage.triage import BackgroundTriage, build_triage
 
     chat_model = desk.chat if settings.answer_backend == "llm" else None
     triage = BackgroundTriage(lambda: build_triage(settings, chat_model, data_dir))
@@ -119,9 +119,9 @@ def create_app(
 
 
 def _include_admin(app: FastAPI) -> None:
-    """The admin pages, once ``bot.web.admin`` exists (built alongside)."""
-    if importlib.util.find_spec("bot.web.admin") is None:
+    """The admin pages, once ``bot.web.admin.pages`` exists (built alongside)."""
+    if importlib.util.find_spec("bot.web.admin.pages") is None:
         return
-    from bot.web import admin
+    from bot.web.admin.pages import pages as admin
 
     app.include_router(admin.router)

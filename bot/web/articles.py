@@ -14,8 +14,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from bot.answer import Turn
-from bot.desk import Event
+from bot.desk.answer import Turn
+from bot.desk.desk import Event
 from bot.settings import BotSettings
 from bot.web.auth import current_account
 from bot.web.deps import DeskDep, RetrieverDep, SettingsDep

@@ -37,7 +37,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.settings import BotSettings
-from bot.tickets import Account, InvalidChange, Role
+from bot.tickets.records import Account, InvalidChange, Role
 from bot.web.i18n import pick_language, texts
 from bot.web.sessions import (
     cookie_header,

@@ -17,8 +17,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from bot.casework import public_messages
-from bot.tickets import PRIORITIES, Account, Conversation, NotFound, TicketDraft
+from bot.tickets.casework import public_messages
+from bot.tickets.records import PRIORITIES, Account, Conversation, NotFound, TicketDraft
 from bot.web import schemas
 from bot.web.articles import search_page, sse
 from bot.web.auth import SignedInDep, current_account

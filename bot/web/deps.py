@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from bot.casework import Casework
-from bot.conversations import ConversationService
-from bot.desk import Desk
+from bot.tickets.casework import Casework
+from bot.tickets.conversations import ConversationService
+from bot.desk.desk import Desk
 from bot.settings import BotSettings
-from bot.tickets import TicketStore
+from bot.tickets.records import TicketStore
 from retrieval.retriever import HybridRetriever
 
 
@@ -45,7 +45,7 @@ def get_casework(request: Request) -> Casework:
 
 
 def get_escalation(request: Request) -> Any:
-    """Drafts and files tickets from conversations (``bot.escalation.Escalation``)."""
+    """Drafts and files tickets from conversations (``bot.tickets.escalation.Escalation``)."""
     return request.app.state.escalation
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.tickets import Conversation, NotFound, TicketStore
+from bot.tickets.records import Conversation, NotFound, TicketStore
 
 TITLE_CHARS = 80
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from bot.tickets import Account
+from bot.tickets.records import Account
 from bot.web.auth import (
     SignedInDep,
     csrf_token,
@@ -45,7 +45,7 @@ def account_dict(account: Account) -> dict:
 
 
 def _authenticate(store, username: str, password: str) -> Account | None:
-    from bot.accounts import authenticate
+    from bot.tickets.accounts import authenticate
 
     return authenticate(store, username.strip(), password)
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from bot.tickets import Account, InvalidChange, NotFound
+from bot.tickets.records import Account, InvalidChange, NotFound
 from bot.web.auth import (
     PageForbidden,
     SignInRequired,

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from bot.casework import public_messages
-from bot.tickets import InvalidChange, TicketQuery
+from bot.tickets.casework import public_messages
+from bot.tickets.records import InvalidChange, TicketQuery
 from bot.web.auth import SignedInDep
 from bot.web.deps import CaseworkDep, StoreDep
 from bot.web.pages import render

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.casework import public_messages
-from bot.tickets import Ticket, TicketMessage, utcnow
+from bot.tickets.casework import public_messages
+from bot.tickets.records import Ticket, TicketMessage, utcnow
 
 
 def message_dict(message: TicketMessage) -> dict:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import uvicorn
 
-from bot.accounts import hash_password
+from bot.tickets.accounts import hash_password
 from bot.settings import SAMPLE_KB, BotSettings
 from bot.store import SqlStore, open_store
-from bot.tickets import Account, Feedback, TicketDraft, TurnRecord, utcnow
+from bot.tickets.records import Account, Feedback, TicketDraft, TurnRecord, utcnow
 from bot.web.app import create_app
 from ingest.pipeline import Ingestor
 from retrieval.knowledge_base import KnowledgeBase

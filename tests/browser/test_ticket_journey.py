@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Page, expect
 
-from bot.tickets import TicketQuery
+from bot.tickets.records import TicketQuery
 from bot.web.i18n import texts
 from tests.browser.actions import ask, shoot, sign_in
 

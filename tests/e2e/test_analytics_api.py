@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
-from bot.accounts import hash_password
+from bot.tickets.accounts import hash_password
 from bot.settings import BotSettings
 from bot.store import open_store
-from bot.tickets import Account, Feedback, TicketDraft, TicketMessage, TurnRecord, utcnow
+from bot.tickets.records import Account, Feedback, TicketDraft, TicketMessage, TurnRecord, utcnow
 from bot.web.app import create_app
 from tests.conftest import make_kb, serve_app
 

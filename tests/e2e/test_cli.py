@@ -34,7 +34,7 @@ def _cli(data_dir: Path, *args: str, **env_extra: str) -> subprocess.CompletedPr
     env = {**os.environ, "SERVICEDESK_DATA_DIR": str(data_dir), "SERVICEDESK_PROGRESS": "false"}
     env.update({f"SERVICEDESK_{k.upper()}": v for k, v in env_extra.items()})
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.cli.main", *args],
         capture_output=True,
         text=True,
         env=env,

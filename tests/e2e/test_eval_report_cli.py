@@ -23,7 +23,7 @@ def _eval(data_dir: Path, history: Path, *args: str) -> subprocess.CompletedProc
         "SERVICEDESK_EVAL_HISTORY": str(history),
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "eval", *args],
+        [sys.executable, "-m", "bot.cli.main", "eval", *args],
         capture_output=True,
         text=True,
         env=env,

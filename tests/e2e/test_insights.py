@@ -12,11 +12,11 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from bot.accounts import hash_password
+from bot.tickets.accounts import hash_password
 from bot.settings import SAMPLE_KB, BotSettings
 from bot.slack.settings import SlackSettings
 from bot.store import open_store
-from bot.tickets import Account, TurnRecord, utcnow
+from bot.tickets.records import Account, TurnRecord, utcnow
 from bot.web.app import create_app
 from ingest.pipeline import Ingestor
 from tests.conftest import QUIET, make_kb, serve_app

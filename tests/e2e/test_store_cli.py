@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.accounts import authenticate
+from bot.tickets.accounts import authenticate
 from bot.settings import DEFAULT_SLA_HOURS
 from bot.store import SqlStore, head_revision
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 def _cli(db: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SERVICEDESK_DATABASE_URL": f"sqlite:///{db}"}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.cli.main", *args],
         capture_output=True,
         text=True,
         env=env,

@@ -21,13 +21,13 @@ import httpx
 import pytest
 import uvicorn
 
-from bot.accounts import hash_password, seed_demo_accounts
-from bot.escalation import Escalation
-from bot.notify import Notifiers
+from bot.tickets.accounts import hash_password, seed_demo_accounts
+from bot.tickets.escalation import Escalation
+from bot.tickets.notify import Notifiers
 from bot.settings import BotSettings
 from bot.store import SqlStore, open_store
-from bot.tickets import Account, TicketDraft, utcnow
-from bot.triage import build_triage
+from bot.tickets.records import Account, TicketDraft, utcnow
+from bot.tickets.triage.triage import build_triage
 from bot.web.app import create_app
 from bot.web.i18n import missing_keys
 from tests.conftest import free_port, serve_app
@@ -441,7 +441,7 @@ def test_a_draft_with_an_unknown_category_is_refused_and_nothing_is_filed(site, 
 
 
 def _query(**kw):
-    from bot.tickets import TicketQuery
+    from bot.tickets.records import TicketQuery
 
     return TicketQuery(**kw)
 
@@ -721,7 +721,7 @@ def _serve_cli(data: Path, port: int) -> tuple[subprocess.Popen, list[str]]:
         "SERVICEDESK_ANSWER_BACKEND": "extractive",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "bot.cli.main", "serve", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bot.accounts import hash_password
+from bot.tickets.accounts import hash_password
 from bot.settings import BotSettings
 from bot.store import open_store
-from bot.tickets import Account
+from bot.tickets.records import Account
 from bot.web.app import create_app
 from bot.web.i18n import texts
 from bot.web.throttle import SignInThrottle

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _eval_triage(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SERVICEDESK_DATA_DIR": str(data_dir)}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "eval", "triage", *args],
+        [sys.executable, "-m", "bot.cli.main", "eval", "triage", *args],
         capture_output=True,
         text=True,
         env=env,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import Answer, Citation
-from bot.escalation import Escalation
+from bot.desk.answer import Answer, Citation
+from bot.tickets.escalation import Escalation
 from bot.settings import BotSettings
 from bot.store import SqlStore, upgrade
-from bot.tickets import TicketQuery, TurnRecord
+from bot.tickets.records import TicketQuery, TurnRecord
 from tests.fakes import FixedTriage
 
 pytestmark = pytest.mark.integration

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from bot.answer import Answer, Citation
-from bot.escalation import Escalation
+from bot.desk.answer import Answer, Citation
+from bot.tickets.escalation import Escalation
 from bot.settings import BotSettings
 from bot.store import SqlStore, upgrade
-from bot.tickets import ArticleDraft, TurnRecord
+from bot.tickets.records import ArticleDraft, TurnRecord
 from evals.datasets import load_dataset
 from evals.export import escalated_cases, parse_since
 from tests.fakes import FixedTriage
@@ -100,7 +100,7 @@ def test_since_leaves_out_older_conversations(store) -> None:
 
 
 def test_the_cli_writes_a_dataset_the_eval_commands_can_load(store, url, tmp_path) -> None:
-    from bot.cli import app
+    from bot.cli.main import app
 
     _seed(store)
     folder = tmp_path / "escalations"

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.gaps import knowledge_gaps
+from bot.insights.gaps import knowledge_gaps
 from bot.settings import BotSettings
 from bot.store import open_store
-from bot.tickets import TicketDraft, TurnRecord, utcnow
+from bot.tickets.records import TicketDraft, TurnRecord, utcnow
 from retrieval.embedders import make_embedder
 from retrieval.settings import RetrievalSettings
 
@@ -79,7 +79,7 @@ def test_declined_and_escalated_questions_form_two_gaps(tmp_path, embedder) -> N
 def test_servicedesk_gaps_prints_the_gaps(tmp_path) -> None:
     from typer.testing import CliRunner
 
-    from bot.cli import app
+    from bot.cli.main import app
 
     url = f"sqlite:///{tmp_path}/desk.db"
     store = open_store(BotSettings(_env_file=None, database_url=url))

@@ -10,7 +10,7 @@ import pytest
 
 from bot.settings import DEFAULT_SLA_HOURS
 from bot.store import SqlStore, upgrade
-from bot.tickets import InvalidChange
+from bot.tickets.records import InvalidChange
 
 pytestmark = pytest.mark.integration
 

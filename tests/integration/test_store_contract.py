@@ -10,7 +10,7 @@ import pytest
 
 from bot.settings import DEFAULT_SLA_HOURS
 from bot.store import SqlStore, upgrade
-from bot.tickets import (
+from bot.tickets.records import (
     Account,
     ArticleDraft,
     AuditEvent,
@@ -470,7 +470,7 @@ def test_times_come_back_as_aware_utc(db_url: str) -> None:
 def test_sql_store_has_every_method_of_the_protocol() -> None:
     import inspect
 
-    from bot.tickets import TicketStore
+    from bot.tickets.records import TicketStore
 
     methods = [n for n, f in vars(TicketStore).items() if callable(f) and not n.startswith("_")]
     assert len(methods) >= 20

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from bot.settings import BotSettings
-from bot.triage import build_triage, load_embedders, load_examples
-from bot.triage_classifier import ClassifierTriage
+from bot.tickets.triage.triage import build_triage, load_embedders, load_examples
+from bot.tickets.triage.classifier import ClassifierTriage
 
 pytestmark = pytest.mark.integration
 
-# Phrasings that are not in bot/triage_examples.jsonl.
+# Phrasings that are not in bot/tickets/triage/examples.jsonl.
 CLEAR = [
     ("비밀번호를 잊어버려서 로그인을 못 하고 있어요", "account"),
     ("재택근무 중인데 VPN 접속이 되지 않습니다", "network"),

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.settings import BotSettings
-from bot.triage import Example, build_triage, load_examples
-from bot.triage_classifier import ClassifierTriage
-from bot.triage_finetune import FineTunedEncoder, FineTuneRecipe
+from bot.tickets.triage.triage import Example, build_triage, load_examples
+from bot.tickets.triage.classifier import ClassifierTriage
+from bot.tickets.triage.finetune import FineTunedEncoder, FineTuneRecipe
 
 pytestmark = pytest.mark.integration
 

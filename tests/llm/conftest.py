@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.desk import Desk
+from bot.desk.desk import Desk
 from bot.settings import BotSettings
 from bot.wiring import build_retriever
 from llm_server.client import OpenAIChatModel

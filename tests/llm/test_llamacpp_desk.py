@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from bot.answer_check import citations_in
-from bot.language import hangul_ratio
+from bot.desk.answer_check import citations_in
+from bot.text.language import hangul_ratio
 from tests.conftest import free_port
 from tests.llm.conftest import MODELS, engine_settings, make_desk, start_engine
 
@@ -89,7 +89,7 @@ def test_cli_serves_the_model_and_answers_through_it(sample_kb, tmp_path) -> Non
         "SERVICEDESK_DATA_DIR": str(sample_kb.settings.data_dir),
         "SERVICEDESK_ANSWER_DEADLINE_S": "120",
     }
-    cli = [sys.executable, "-m", "bot.cli"]
+    cli = [sys.executable, "-m", "bot.cli.main"]
     server = subprocess.Popen(
         [*cli, "llm", "serve", "--log-dir", str(tmp_path)],
         env=env,

@@ -13,13 +13,13 @@ import httpx
 import pytest
 import uvicorn
 
-from bot.accounts import seed_demo_accounts
-from bot.desk import Desk
-from bot.escalation import Escalation
+from bot.tickets.accounts import seed_demo_accounts
+from bot.desk.desk import Desk
+from bot.tickets.escalation import Escalation
 from bot.settings import SAMPLE_KB, BotSettings
 from bot.slack.settings import SlackSettings
 from bot.store import SqlStore, open_store
-from bot.triage import build_triage
+from bot.tickets.triage.triage import build_triage
 from bot.web.app import create_app
 from bot.wiring import build_chat_model, build_retriever
 from ingest.pipeline import Ingestor

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.answer import Answer, Citation
+from bot.desk.answer import Answer, Citation
 from bot.slack.blocks import (
     ESCALATE,
     FEEDBACK_BLOCK,
@@ -26,7 +26,7 @@ from bot.slack.blocks import (
     ticket_filed,
 )
 from bot.slack.modal import ModalContext, field_errors, read_submission, ticket_view
-from bot.tickets import Ticket, TicketDraft, TicketMessage
+from bot.tickets.records import Ticket, TicketDraft, TicketMessage
 
 pytestmark = [pytest.mark.unit, pytest.mark.slack]
 BASE = "https://desk.example.com"

@@ -13,11 +13,11 @@ from fastapi import FastAPI
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_sdk.socket_mode.request import SocketModeRequest
 
-from bot.accounts import hash_password
-from bot.conversations import ConversationService
-from bot.desk import Desk
-from bot.escalation import Escalation
-from bot.notify import Notifiers
+from bot.tickets.accounts import hash_password
+from bot.tickets.conversations import ConversationService
+from bot.desk.desk import Desk
+from bot.tickets.escalation import Escalation
+from bot.tickets.notify import Notifiers
 from bot.settings import DEFAULT_SLA_HOURS, BotSettings
 from bot.slack.app import SlackServices, build_bot, build_slack_app, web_client
 from bot.slack.events import Question
@@ -25,8 +25,8 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.settings import SlackConfigError
 from bot.slack.web import install_slack
 from bot.store import SqlStore, upgrade
-from bot.tickets import Account, TicketMessage
-from bot.triage import build_triage
+from bot.tickets.records import Account, TicketMessage
+from bot.tickets.triage.triage import build_triage
 from tests.fakes import StaticRetriever, make_hit
 from tests.slack.conftest import EMPLOYEE, IT_STAFF, slack_settings
 from tests.slack.signed import fresh_id, fresh_ts

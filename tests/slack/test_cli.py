@@ -9,8 +9,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.slack.cli import MANIFEST
+from bot.cli.main import app
+from bot.cli.slack import MANIFEST
 
 pytestmark = [pytest.mark.unit, pytest.mark.slack]
 

@@ -401,7 +401,7 @@ def test_with_the_llm_down_a_fallback_answer_is_still_posted(llm_down_site) -> N
 
 
 def _all():
-    from bot.tickets import TicketQuery
+    from bot.tickets.records import TicketQuery
 
     return TicketQuery(statuses=(), limit=1000)
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.accounts import (
+from bot.tickets.accounts import (
     ALPHABET,
     authenticate,
     generate_password,
@@ -16,7 +16,7 @@ from bot.accounts import (
 )
 from bot.settings import DEFAULT_SLA_HOURS
 from bot.store import SqlStore, upgrade
-from bot.tickets import Account
+from bot.tickets.records import Account
 
 pytestmark = pytest.mark.unit
 

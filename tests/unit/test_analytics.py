@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.analytics import build_dashboard, iso_week
-from bot.outcomes import normalise_question, topic_of
-from bot.tickets import Conversation, Feedback, Ticket, TurnRecord
+from bot.insights.analytics import build_dashboard, iso_week
+from bot.insights.outcomes import normalise_question, topic_of
+from bot.tickets.records import Conversation, Feedback, Ticket, TurnRecord
 
 pytestmark = pytest.mark.unit
 

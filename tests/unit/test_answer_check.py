@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer_check import (
+from bot.desk.answer_check import (
     Verdict,
     attribute,
     check_answer,

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, TypeAdapter
 
-from bot.analytics import build_dashboard
-from bot.answer import Answer, Citation
-from bot.library import FileResult
-from bot.tickets import (
+from bot.insights.analytics import build_dashboard
+from bot.desk.answer import Answer, Citation
+from bot.library.library import FileResult
+from bot.tickets.records import (
     Account,
     ArticleDraft,
     Conversation,
@@ -23,7 +23,7 @@ from bot.tickets import (
     utcnow,
 )
 from bot.web import schemas
-from bot.web.admin_actions import draft_dict
+from bot.web.admin.actions import draft_dict
 from bot.web.chat import conversation_dict
 from bot.web.login import account_dict
 from bot.web.views import agent_ticket_dict, message_dict, requester_ticket_dict

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.desk import Desk
+from bot.desk.desk import Desk
 from bot.settings import BotSettings
 from evals.conversations_eval import (
     Script,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import Turn
-from bot.desk import Desk
+from bot.desk.answer import Turn
+from bot.desk.desk import Desk
 from bot.settings import BotSettings
 from retrieval.schema import User
 from tests.fakes import ScriptedChatModel, StaticRetriever, make_hit

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.answer import Answer, Citation
-from bot.escalation import Escalation, extractive_summary, parse_summary_reply
+from bot.desk.answer import Answer, Citation
+from bot.tickets.escalation import Escalation, extractive_summary, parse_summary_reply
 from bot.settings import BotSettings
 from bot.store import SqlStore, upgrade
-from bot.tickets import Conversation, InvalidChange, TicketDraft, TurnRecord
+from bot.tickets.records import Conversation, InvalidChange, TicketDraft, TurnRecord
 from tests.fakes import FixedTriage, ScriptedChatModel
 
 pytestmark = pytest.mark.unit

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.extractive import INTRO, OUTRO, Source, compose, pick_sentences
-from bot.sentences import is_list_item, split_sentences
+from bot.desk.extractive import INTRO, OUTRO, Source, compose, pick_sentences
+from bot.text.sentences import is_list_item, split_sentences
 
 pytestmark = pytest.mark.unit
 

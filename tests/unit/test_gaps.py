@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from bot.gaps import cluster_vectors, find_gaps, gap_questions, key_terms, suggest_title
-from bot.tickets import Conversation, TurnRecord
+from bot.insights.gaps import cluster_vectors, find_gaps, gap_questions, key_terms, suggest_title
+from bot.tickets.records import Conversation, TurnRecord
 
 pytestmark = pytest.mark.unit
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from bot.incidents import ALERT_ACTION, Incident, IncidentMonitor, IncidentRules
+from bot.insights.incidents import ALERT_ACTION, Incident, IncidentMonitor, IncidentRules
 from bot.settings import BotSettings
 from bot.store import open_store
-from bot.tickets import TurnRecord
+from bot.tickets.records import TurnRecord
 
 pytestmark = pytest.mark.unit
 

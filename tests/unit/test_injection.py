@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.injection import Quarantined, looks_like_instruction, quarantine, repeats_removed_text
+from bot.desk.injection import Quarantined, looks_like_instruction, quarantine, repeats_removed_text
 
 pytestmark = pytest.mark.unit
 

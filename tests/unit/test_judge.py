@@ -124,7 +124,7 @@ def test_a_model_that_is_down_is_not_even_asked() -> None:
 
 
 def test_only_answered_answerable_questions_are_judged_against_the_full_cited_text() -> None:
-    from bot.answer import Answer, Citation
+    from bot.desk.answer import Answer, Citation
     from evals.datasets import Question
     from evals.judge import judge_answer
     from tests.fakes import make_hit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import NAMES, detect_language, hangul_ratio
+from bot.text.language import NAMES, detect_language, hangul_ratio
 
 pytestmark = pytest.mark.unit
 

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.analytics import build_dashboard
-from bot.outcomes import classify
-from bot.sla import sla_outcome
-from bot.tickets import Conversation, Feedback, Ticket, TurnRecord
+from bot.insights.analytics import build_dashboard
+from bot.insights.outcomes import classify
+from bot.tickets.sla import sla_outcome
+from bot.tickets.records import Conversation, Feedback, Ticket, TurnRecord
 from bot.web import schemas
-from bot.web.analytics_api import analytics_dict
+from bot.web.admin.analytics_api import analytics_dict
 from bot.web.schemas.analytics import Analytics
 from tests.unit.test_api_schemas import assert_documented
 

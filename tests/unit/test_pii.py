@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.pii import LABELS, Masked, mask_pii
+from bot.text.pii import LABELS, Masked, mask_pii
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from bot.questions import MESSAGES, QuestionRejected, clean_question
+from bot.desk.questions import MESSAGES, QuestionRejected, clean_question
 
 pytestmark = pytest.mark.unit
 

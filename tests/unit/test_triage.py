@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import BotSettings
-from bot.triage import (
+from bot.tickets.triage.triage import (
     Example,
     ExamplesError,
     LLMTriage,
@@ -18,7 +18,7 @@ from bot.triage import (
     parse_triage_reply,
     rule_priority,
 )
-from bot.triage_classifier import ClassifierTriage
+from bot.tickets.triage.classifier import ClassifierTriage
 from tests.fakes import HashEmbeddings, ScriptedChatModel
 
 pytestmark = pytest.mark.unit

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import is_latin
-from bot.triage_finetune import MIN_EXAMPLES, trainable
+from bot.text.language import is_latin
+from bot.tickets.triage.finetune import MIN_EXAMPLES, trainable
 
 pytestmark = pytest.mark.unit
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.library import FileResult, matches
-from bot.uploads import MB, UploadLimits, UploadRejected, plan_zip, safe_name, unpack_zip
-from bot.web.charts import bar_chart, line_chart, percent
+from bot.library.library import FileResult, matches
+from bot.library.uploads import MB, UploadLimits, UploadRejected, plan_zip, safe_name, unpack_zip
+from bot.web.admin.charts import bar_chart, line_chart, percent
 from retrieval.schema import ArticleEntry
 
 pytestmark = pytest.mark.unit

@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from bot.conversations import ConversationService
-from bot.desk import Desk
-from bot.notify import Notifiers
+from bot.tickets.conversations import ConversationService
+from bot.desk.desk import Desk
+from bot.tickets.notify import Notifiers
 from bot.settings import BotSettings
 from bot.store import open_store
-from bot.tickets import Account, NotFound, TicketDraft, TicketMessage
+from bot.tickets.records import Account, NotFound, TicketDraft, TicketMessage
 from bot.web.auth import allowed
 from bot.web.login import safe_next
 from bot.web.sessions import decode_session, encode_session, load_session_secret, new_session

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.desk import Desk
+from bot.desk.desk import Desk
 from bot.settings import BotSettings
 from bot.wiring import build_retriever
 from llm_server.client import OpenAIChatModel
@@ -46,7 +46,7 @@ def vllm_server(tmp_path_factory):
         [
             sys.executable,
             "-m",
-            "bot.cli",
+            "bot.cli.main",
             "llm",
             "serve",
             "--device",

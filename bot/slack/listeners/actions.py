@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.escalation import conversation_language, questions
+from bot.tickets.escalation import conversation_language, questions
 from bot.slack.blocks import ESCALATE, NOT_HELPFUL, RESOLVED, ButtonRef, feedback_given
 from bot.slack.events import parse_thread_ref
 from bot.slack.modal import ModalContext, loading_view, ticket_view
 from bot.slack.texts import say
-from bot.tickets import Account, Conversation, NotFound, TicketDraft
+from bot.tickets.records import Account, Conversation, NotFound, TicketDraft
 
 if TYPE_CHECKING:
     from slack_bolt import App

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.language import detect_language
+from bot.text.language import detect_language
 from bot.slack.events import slack_to_plain
 from bot.slack.texts import say
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from bot.slack.blocks import ticket_filed
 from bot.slack.modal import CALLBACK_ID, field_errors, read_submission
 from bot.slack.texts import say
-from bot.tickets import InvalidChange, NotFound, Ticket
+from bot.tickets.records import InvalidChange, NotFound, Ticket
 
 if TYPE_CHECKING:
     from slack_bolt import App

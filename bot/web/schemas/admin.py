@@ -1,4 +1,4 @@
-"""The admin API's responses (``bot.web.admin_api``): dashboard figures (``bot.analytics``),
+"""The admin API's responses (``bot.web.admin.api``): dashboard figures (``bot.insights.analytics``),
 articles, upload results, drafts and the audit log."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class Compliance(ApiModel):
 
 
 class SlaCompliance(ApiModel):
-    """Compliance with the first-response target, the resolution target and both (bot.sla)."""
+    """Compliance with the first-response target, the resolution target and both (bot.tickets.sla)."""
 
     response: Compliance
     resolution: Compliance

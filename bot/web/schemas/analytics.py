@@ -1,4 +1,4 @@
-"""The response of ``GET /api/v1/analytics`` (``bot.web.analytics_api``): the live figures of
+"""The response of ``GET /api/v1/analytics`` (``bot.web.admin.analytics_api``): the live figures of
 DESIGN.md §5 overall, per channel and per ISO week."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from bot.answer import Backend, Decision
+from bot.desk.answer import Backend, Decision
 from bot.web.schemas.base import ApiModel
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from bot.tickets import Channel, FeedbackKind, Priority, Role
+from bot.tickets.records import Channel, FeedbackKind, Priority, Role
 from bot.web.schemas.answers import Answer
 from bot.web.schemas.base import ApiModel, Timestamp
 from bot.web.schemas.tickets import Message, MyTicket, MyTicketStatus

@@ -1,5 +1,5 @@
-"""The responses of ``/api/v1/admin/gaps`` and ``/api/v1/admin/incidents`` (``bot.gaps``,
-``bot.incidents``)."""
+"""The responses of ``/api/v1/admin/gaps`` and ``/api/v1/admin/incidents`` (``bot.insights.gaps``,
+``bot.insights.incidents``)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from bot.tickets import Channel, MessageKind, Priority, Status
+from bot.tickets.records import Channel, MessageKind, Priority, Status
 from bot.web.schemas.base import ApiModel, Timestamp
 
 

@@ -1,0 +1,1 @@
+"""The `servicedesk` command line: entry points that compose services and call them."""

@@ -1,0 +1,304 @@
+"""The `servicedesk` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+app = typer.Typer(help="servicedesk: a self-hosted GenAI IT service desk.", no_args_is_help=True)
+kb_app = typer.Typer(help="Inspect and edit the indexed knowledge base.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings():
+    """Load and validate every package's settings, or exit with the reason."""
+    from bot.settings import BotSettings
+    from ingest.settings import IngestSettings
+    from retrieval.settings import RetrievalSettings
+
+    try:
+        return RetrievalSettings(), IngestSettings(), BotSettings()
+    except ValidationError as err:
+        _fail(f"invalid configuration:\n{err}")
+        raise  # unreachable; keeps type checkers calm
+
+
+def _open_kb(retrieval_settings):
+    from bot.wiring import open_knowledge_base
+    from retrieval.dense import EmbedderMismatch
+    from retrieval.embedders import UnknownEmbedder
+
+    try:
+        return open_knowledge_base(retrieval_settings)
+    except (EmbedderMismatch, UnknownEmbedder) as err:
+        _fail(str(err))
+
+
+def _drop_index(rs) -> None:
+    """Forget the whole index (catalog, BM25, local or remote Chroma collection)."""
+    from retrieval.dense import connect_chroma
+
+    shutil.rmtree(rs.index_dir, ignore_errors=True)
+    if rs.chroma_mode == "http":
+        client = connect_chroma("http", rs.index_dir, rs.chroma_host, rs.chroma_port)
+        if rs.collection in {c.name for c in client.list_collections()}:
+            client.delete_collection(rs.collection)
+
+
+@app.callback()
+def main() -> None:
+    """Models load offline only: no hub download is ever attempted."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="files or folders")] = None,
+    prune: Annotated[bool, typer.Option(help="remove articles whose files are gone")] = False,
+    reindex: Annotated[bool, typer.Option(help="drop the index and rebuild it")] = False,
+    sample: Annotated[bool, typer.Option(help="ingest the bundled sample KB")] = False,
+) -> None:
+    """Ingest files and folders into the knowledge base (idempotent)."""
+    from ingest.pipeline import Ingestor
+
+    rs, ins, bs = _settings()
+    targets = list(paths or []) + ([bs.sample_kb] if sample else [])
+    if not targets:
+        _fail("give at least one PATH (or --sample)")
+    if reindex:
+        _drop_index(rs)
+    kb = _open_kb(rs)
+    report = Ingestor(kb, ins).run(targets, prune=prune)
+    for failure in report.failures:
+        typer.echo(failure.line(), err=True)
+    if report.repair.removed_orphans or report.repair.restored_chunks:
+        typer.echo(
+            f"repaired index: {report.repair.removed_orphans} orphan chunks removed, "
+            f"{report.repair.restored_chunks} missing chunks restored"
+        )
+    typer.echo(report.summary())
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@kb_app.command("list")
+def kb_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List indexed articles."""
+    rs, _, _ = _settings()
+    entries = _open_kb(rs).catalog.articles()
+    if as_json:
+        typer.echo(json.dumps([e.__dict__ for e in entries], ensure_ascii=False, indent=1))
+        return
+    for e in entries:
+        groups = f" [{','.join(e.allowed_groups)}]" if e.allowed_groups else ""
+        typer.echo(f"{e.article_id:<28} {e.lang}  {e.chunk_count:>3} chunks  {e.title}{groups}")
+    typer.echo(f"{len(entries)} articles")
+
+
+@kb_app.command("show")
+def kb_show(article_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show one article's metadata and chunks."""
+    rs, _, _ = _settings()
+    kb = _open_kb(rs)
+    entry = kb.catalog.article(article_id)
+    if entry is None:
+        _fail(f"no article {article_id!r}", 1)
+    chunks = kb.catalog.chunks_of(article_id)
+    if as_json:
+        data = {**entry.__dict__, "chunks": [c.__dict__ for c in chunks]}
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for key, value in entry.__dict__.items():
+        typer.echo(f"{key:>14}: {value}")
+    for c in chunks:
+        typer.echo(f"\n--- chunk {c.ordinal} [{c.section or '-'}]\n{c.text}")
+
+
+@kb_app.command("delete")
+def kb_delete(article_id: str) -> None:
+    """Delete one article from every index."""
+    rs, _, _ = _settings()
+    kb = _open_kb(rs)
+    if not kb.delete(article_id):
+        _fail(f"no article {article_id!r}", 1)
+    kb.refresh_keyword()
+    typer.echo(f"deleted {article_id}")
+
+
+@app.command()
+def search(
+    query: str,
+    k: Annotated[int, typer.Option("-k", min=1, max=100)] = 5,
+    groups: Annotated[str, typer.Option(help="comma-separated groups of the asker")] = "",
+    mode: Annotated[str, typer.Option(help="hybrid | bm25_only | dense_only")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Search the knowledge base as a user in GROUPS would."""
+    from bot.wiring import build_retriever
+    from retrieval.schema import User
+
+    if not query.strip():
+        _fail("the query is empty")
+    if mode not in ("hybrid", "bm25_only", "dense_only"):
+        _fail(f"unknown mode {mode!r}")
+    rs, _, _ = _settings()
+    retriever = build_retriever(_open_kb(rs))
+    hits = retriever.search(query, User.with_groups("cli", groups.split(",")), k, mode=mode)
+    if as_json:
+        payload = {
+            "query": query,
+            "hits": [h.to_dict() for h in hits],
+            "timings_ms": retriever.last_timings.stages,
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+        return
+    if not hits:
+        typer.echo("no matching articles")
+    for n, h in enumerate(hits, start=1):
+        where = f" > {h.section}" if h.section else ""
+        typer.echo(f"{n}. [{h.confidence:.2f}] {h.title}{where}  ({h.article_id})")
+        typer.echo(f"   {h.snippet}")
+
+
+@app.command()
+def ask(
+    question: str,
+    user: Annotated[str, typer.Option(help="who asks")] = "cli",
+    groups: Annotated[str, typer.Option(help="comma-separated groups of the asker")] = "",
+    backend: Annotated[str | None, typer.Option(help="llm | extractive")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    stream: Annotated[bool, typer.Option(help="print the answer as it is generated")] = True,
+) -> None:
+    """Ask the Desk a question: a grounded answer with sources, or a decline offering a ticket."""
+    from bot.wiring import build_desk
+    from llm_server.cli import llm_settings
+    from retrieval.schema import User
+
+    rs, _, bs = _settings()
+    if backend is not None:
+        if backend not in ("llm", "extractive"):
+            _fail(f"unknown backend {backend!r}")
+        bs = bs.model_copy(update={"answer_backend": backend})
+    desk = build_desk(_open_kb(rs), bs, llm_settings())
+    asker = User.with_groups(user, groups.split(","))
+    answer = None
+    streamed = False
+    for event in desk.ask_stream(question, asker):
+        if event.kind == "answer":
+            answer = event.data
+        elif event.kind == "token" and stream and not as_json:
+            typer.echo(event.data, nl=False)
+            streamed = True
+        elif event.kind == "reset" and streamed:
+            typer.echo(f"\n[replaced: {event.data}]")
+    assert answer is not None
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return
+    typer.echo("" if streamed else answer.text)
+    for c in answer.citations or answer.related:
+        where = f" > {c.section}" if c.section else ""
+        typer.echo(f"  [{c.n}] {c.title}{where} ({c.article_id})")
+    if answer.offer_ticket:
+        typer.echo(
+            "AI-generated from the articles above."
+            if answer.answered
+            else "Not answered: talk to a person to open a ticket."
+        )
+    typer.echo(
+        f"decision={answer.decision} confidence={answer.confidence:.2f} "
+        f"backend={answer.backend} model={answer.model or '-'} "
+        f"total={answer.latencies_ms.get('total', 0):.0f} ms"
+        + (f" fallback={answer.fallback_reason}" if answer.fallback_reason else ""),
+        err=True,
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Serve the web app and JSON API (and start the LLM engine in the background).
+
+    The first start creates admin, agent and employee accounts and prints their passwords.
+    """
+    import logging
+
+    import uvicorn
+
+    from bot.tickets.accounts import seed_demo_accounts
+    from bot.cli.slack import slack_for_serve
+    from bot.store import open_store
+    from bot.web.app import build_escalation, create_app
+    from bot.wiring import build_desk
+    from llm_server.background import BackgroundEngine
+    from llm_server.cli import llm_settings
+
+    rs, _, bs = _settings()
+    ls = llm_settings()
+    kb = _open_kb(rs)
+    store = open_store(bs, rs.data_dir)  # migrated to the newest schema
+    _print_demo_accounts(seed_demo_accounts(store))
+    host = host or bs.web_host
+    port = port or bs.web_port
+    engine = None
+    if bs.answer_backend == "llm" and bs.start_llm and ls.engine != "external":
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+        typer.echo(f"starting the {ls.engine} engine in the background; answers are extractive "
+                   "until it is ready")  # fmt: skip
+        engine = BackgroundEngine(ls, rs.data_dir / "logs").start()
+    typer.echo(f"serving {kb.catalog.counts()[0]} articles on http://{host}:{port}")
+    desk = build_desk(kb, bs, ls)
+    escalation = build_escalation(store, bs, desk, rs.data_dir)
+    slack = slack_for_serve()  # None unless a Slack bot token is set
+    try:
+        web = create_app(kb, bs, desk, store, escalation, slack=slack)
+        uvicorn.run(web, host=host, port=port)
+    finally:
+        if engine is not None:
+            engine.stop()
+
+
+def _print_demo_accounts(created: dict[str, str]) -> None:
+    """Show the seeded accounts' generated passwords (only on the first start)."""
+    if not created:
+        return
+    typer.echo("first start: created demo accounts (passwords are shown only now):")
+    for username, password in created.items():
+        typer.echo(f"  {username:<9} / {password}")
+
+
+def _register_subcommands() -> None:
+    from bot.cli.gaps import gaps, incidents
+    from bot.cli.slack import slack_app
+    from bot.cli.store import db_app, user_app
+    from evals.cli import bench, eval_app
+    from llm_server.cli import llm_app
+
+    app.add_typer(eval_app, name="eval")
+    app.add_typer(llm_app, name="llm")
+    app.add_typer(db_app, name="db")
+    app.add_typer(user_app, name="user")
+    app.add_typer(slack_app, name="slack")
+    app.command()(bench)
+    app.command()(gaps)
+    app.command()(incidents)
+
+
+_register_subcommands()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,1 @@
+"""What the desk learns from its history: outcomes, analytics, knowledge gaps, incidents."""

@@ -1,0 +1,1 @@
+"""The knowledge admin's library: uploads, deletes, re-index, drafts."""

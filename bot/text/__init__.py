@@ -1,0 +1,1 @@
+"""Text handling shared by every part: language, sentences, personal data."""

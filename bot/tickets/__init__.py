@@ -1,0 +1,1 @@
+"""Tickets and conversations: records, the store seam, escalation, casework, triage."""

@@ -1,0 +1,128 @@
+"""What agents do to tickets, front-end agnostic: every action goes through the store (which
+audits it) and what the employee should hear about goes to the channel's notifier."""
+
+from __future__ import annotations
+
+from bot.tickets.notify import Notifiers
+from bot.tickets.records import (
+    Account,
+    ArticleDraft,
+    AuditEvent,
+    InvalidChange,
+    NotFound,
+    Priority,
+    Status,
+    Ticket,
+    TicketMessage,
+    TicketStore,
+)
+
+PUBLIC_KINDS = ("reply", "status", "employee")
+
+
+def public_messages(ticket: Ticket) -> list[TicketMessage]:
+    """What the requester may read on a ticket: never the agents' internal notes."""
+    return [m for m in ticket.messages if m.kind in PUBLIC_KINDS]
+
+
+def _text(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidChange(f"{what} must not be empty")
+    return value
+
+
+class Casework:
+    """Replies, notes, status/priority/group changes, resolution, reopening, article drafts."""
+
+    def __init__(self, store: TicketStore, notifiers: Notifiers | None = None):
+        self.store = store
+        self.notifiers = notifiers or Notifiers()
+
+    def requester_ticket(self, number: str, account: Account) -> Ticket:
+        """The ticket if ``account`` asked for it; NotFound otherwise (never someone else's)."""
+        ticket = self.store.ticket(number)
+        if ticket.requester != account.username:
+            raise NotFound(f"no ticket {number}")
+        return ticket
+
+    def reply(self, number: str, agent: Account, text: str) -> TicketMessage:
+        """Answer the employee (they see it in the web chat or their Slack thread)."""
+        return self._say(number, agent, "reply", _text(text, "the reply"))
+
+    def note(self, number: str, agent: Account, text: str) -> TicketMessage:
+        """Leave an internal note that only agents see."""
+        return self._say(number, agent, "note", _text(text, "the note"))
+
+    def employee_message(self, number: str, account: Account, text: str) -> TicketMessage:
+        """Add the requester's own message to their ticket."""
+        self.requester_ticket(number, account)
+        message = TicketMessage("employee", account.username, _text(text, "the message"))
+        return self.store.add_message(number, message)
+
+    def update(
+        self,
+        number: str,
+        agent: Account,
+        *,
+        status: Status | None = None,
+        priority: Priority | None = None,
+        group: str | None = None,
+        category: str | None = None,
+    ) -> Ticket:
+        """Change status, priority, group or category (the store audits and recomputes SLA)."""
+        before = self.store.ticket(number)
+        ticket = self.store.update_ticket(
+            number,
+            agent.username,
+            status=status,
+            priority=priority,
+            group=group or None,
+            category=category or None,
+        )
+        if ticket.status != before.status:
+            self._tell_status(ticket, agent)
+        return ticket
+
+    def resolve(self, number: str, agent: Account, resolution: str) -> Ticket:
+        """Resolve with a resolution text (required)."""
+        ticket = self.store.resolve(number, agent.username, _text(resolution, "the resolution"))
+        self._tell_status(ticket, agent)
+        return ticket
+
+    def reopen(self, number: str, account: Account, reason: str = "") -> Ticket:
+        """Reopen a resolved or closed ticket (an agent, or the requester themself)."""
+        if account.role == "employee":
+            self.requester_ticket(number, account)
+        ticket = self.store.reopen(number, account.username, reason.strip())
+        self._tell_status(ticket, account)
+        return ticket
+
+    def draft_article(self, number: str, agent: Account, title: str, body: str) -> ArticleDraft:
+        """Propose a knowledge article from the ticket; it waits in the admin's review queue."""
+        ticket = self.store.ticket(number)
+        draft = ArticleDraft(
+            title=_text(title or ticket.subject, "the title"),
+            body=_text(body or ticket.resolution, "the article text"),
+            author=agent.username,
+            ticket_number=ticket.number,
+        )
+        saved = self.store.add_draft(draft)
+        self.store.audit(
+            AuditEvent(agent.username, "draft.create", ticket.number, {"draft_id": saved.id})
+        )
+        return saved
+
+    def _say(self, number: str, agent: Account, kind: str, text: str) -> TicketMessage:
+        message = self.store.add_message(number, TicketMessage(kind, agent.username, text))  # type: ignore[arg-type]
+        self.notifiers.notify(self.store.ticket(number), message)
+        return message
+
+    def _tell_status(self, ticket: Ticket, actor: Account) -> None:
+        status_messages = [m for m in ticket.messages if m.kind == "status"]
+        message = (
+            status_messages[-1]
+            if status_messages
+            else TicketMessage("status", actor.username, ticket.status)
+        )
+        self.notifiers.notify(ticket, message)

@@ -1,0 +1,1 @@
+"""Triage: category, priority and group for a new ticket (LLM or classifier)."""

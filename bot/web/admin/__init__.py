@@ -1,0 +1,1 @@
+"""Admin pages and their JSON twins: dashboard, articles, uploads, drafts, audit."""
