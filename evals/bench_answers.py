@@ -72,10 +72,10 @@ def time_answers(desk: Desk, questions: list[Question], backend: str) -> AnswerL
     return result
 
 
-def _desk(kb: KnowledgeBase, chat: OpenAIChatModel | None) -> Desk:
+def _desk(kb: KnowledgeBase, chat: OpenAIChatModel | None, bot: BotSettings) -> Desk:
     backend = "llm" if chat is not None else "extractive"
-    settings = BotSettings(answer_backend=backend, decision_threshold=0.0, answer_deadline_s=120.0)
-    return Desk(HybridRetriever(kb), settings, chat)
+    update = {"answer_backend": backend, "decision_threshold": 0.0, "answer_deadline_s": 120.0}
+    return Desk(HybridRetriever(kb), bot.model_copy(update=update), chat)
 
 
 def _first_line(err: Exception) -> str:
@@ -90,17 +90,24 @@ def _engine(backend: str, settings: LLMSettings, log_dir: Path) -> EngineProcess
 
 
 def bench_llm(
-    kb: KnowledgeBase, questions: list[Question], backend: str, ready_s: float
+    kb: KnowledgeBase,
+    questions: list[Question],
+    backend: str,
+    ready_s: float,
+    bot: BotSettings,
+    llm: LLMSettings,
 ) -> AnswerLatency:
-    """Start ``backend``'s engine, time the answers, stop it; a failure becomes ``skipped``."""
-    settings = LLMSettings(
-        engine="vllm" if backend == "vllm-cpu" else "llamacpp",
-        port=_free_port(),
-        models_dir=MODELS,
-        vllm_python=VLLM_PYTHON,
-        max_model_len=4096,
-        temperature=0.0,
-    )
+    """Start ``backend``'s engine (``llm`` with the bench's own engine, port and model), time
+    the answers, stop it; a failure becomes ``skipped``."""
+    bench_engine = {
+        "engine": "vllm" if backend == "vllm-cpu" else "llamacpp",
+        "port": _free_port(),
+        "models_dir": MODELS,
+        "vllm_python": VLLM_PYTHON,
+        "max_model_len": 4096,
+        "temperature": 0.0,
+    }
+    settings = llm.model_copy(update=bench_engine)
     with tempfile.TemporaryDirectory(prefix="sd-bench-llm-") as logs:
         started = time.perf_counter()
         try:
@@ -110,7 +117,8 @@ def bench_llm(
         try:
             engine.wait_ready(timeout=ready_s)
             startup = time.perf_counter() - started
-            result = time_answers(_desk(kb, OpenAIChatModel(settings)), questions, backend)
+            desk = _desk(kb, OpenAIChatModel(settings), bot)
+            result = time_answers(desk, questions, backend)
             result.startup_s = startup
             return result
         except Exception as err:
@@ -122,15 +130,17 @@ def bench_llm(
 def bench_answers(
     kb: KnowledgeBase,
     questions: list[Question],
-    llm_questions: int,
-    llamacpp: bool,
-    vllm: bool,
+    options: tuple[int, bool, bool],
+    bot: BotSettings,
+    llm: LLMSettings,
 ) -> list[AnswerLatency]:
-    """Extractive latency on ``questions``; the LLM backends on the first ``llm_questions``."""
-    results = [time_answers(_desk(kb, None), questions, "extractive")]
+    """Extractive latency on ``questions``; with ``options`` = (llm_questions, llamacpp, vllm),
+    the LLM backends asked to run on the first ``llm_questions``."""
+    llm_questions, llamacpp, vllm = options
+    results = [time_answers(_desk(kb, None, bot), questions, "extractive")]
     subset = questions[:llm_questions]
     if llamacpp:
-        results.append(bench_llm(kb, subset, "llama.cpp", ready_s=300))
+        results.append(bench_llm(kb, subset, "llama.cpp", 300, bot, llm))
     else:
         results.append(AnswerLatency("llama.cpp", skipped="skipped (--no-llm, or --quick)"))
     if not vllm:
@@ -140,5 +150,5 @@ def bench_answers(
     elif not VLLM_PYTHON.exists():
         results.append(AnswerLatency("vllm-cpu", skipped="skipped (no .venv-vllm: make vllm-venv)"))
     else:
-        results.append(bench_llm(kb, subset, "vllm-cpu", ready_s=900))
+        results.append(bench_llm(kb, subset, "vllm-cpu", 900, bot, llm))
     return results

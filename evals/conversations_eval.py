@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.desk.answer import Answer, Turn
 from bot.desk.desk import Desk
-from bot.text.pii import mask_pii
 from bot.settings import BotSettings
+from bot.text.pii import mask_pii
 from evals.datasets import Dataset, DatasetError, load_dataset
 from evals.retrieval_eval import indexed_dataset
 from ingest.settings import IngestSettings
@@ -205,13 +206,13 @@ def run_conversations_eval(
     dataset: Dataset,
     settings: RetrievalSettings,
     bot_settings: BotSettings,
-    chat: ChatModel | None = None,
-    ingest_settings: IngestSettings | None = None,
+    chat: ChatModel | None,
+    ingest_settings: IngestSettings,
     workdir: Path | None = None,
 ) -> ConversationsRun:
     """Index ``dataset``'s KB like ``eval run`` does and play every scripted conversation."""
     scripts = load_scripts(dataset)
-    with indexed_dataset(dataset, settings, workdir, ingest_settings) as (kb, _):
+    with indexed_dataset(dataset, settings, ingest_settings, workdir) as (kb, _):
         desk = Desk(HybridRetriever(kb), bot_settings, chat)
         records = [play(desk, s) for s in scripts]
     result = {"kind": "conversations", "dataset": dataset.name}
@@ -225,9 +226,10 @@ def run_conversations_eval(
     return ConversationsRun(result, records)
 
 
-def load(name_or_path: str) -> Dataset:
-    """The dataset named, checked to hold conversations."""
-    dataset = load_dataset(name_or_path)
+def load(name_or_path: str, extra: Sequence[Path] = ()) -> Dataset:
+    """The dataset named (``extra``: more folders to look it up in), checked to hold
+    conversations."""
+    dataset = load_dataset(name_or_path, extra)
     load_scripts(dataset)
     return dataset
 

@@ -7,7 +7,7 @@ A dataset is a folder with ``questions.jsonl`` and either ``kb.jsonl`` or a ``kb
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,31 +56,32 @@ class Dataset:
         return Dataset(self.name, self.folder, self.kb_paths, picked)
 
 
-def search_dirs() -> list[Path]:
-    """Where dataset names are looked up: built-ins, SERVICEDESK_EVAL_DIRS, ../shared/eval."""
-    extra = [Path(p) for p in os.environ.get("SERVICEDESK_EVAL_DIRS", "").split(os.pathsep) if p]
+def search_dirs(extra: Sequence[Path] = ()) -> list[Path]:
+    """Where dataset names are looked up: built-ins, ``extra`` (``EvalSettings.dirs``),
+    ../shared/eval."""
     return [BUILTIN, *extra, REPO.parent / "shared" / "eval"]
 
 
-def resolve(name_or_path: str) -> Path:
-    """Find a dataset folder by path or by name."""
+def resolve(name_or_path: str, extra: Sequence[Path] = ()) -> Path:
+    """Find a dataset folder by path or by name (looked up in :func:`search_dirs`)."""
     path = Path(name_or_path)
     if path.is_dir():
         return path
-    for folder in search_dirs():
+    for folder in search_dirs(extra):
         candidate = folder / name_or_path
         if (candidate / "questions.jsonl").is_file():
             return candidate
     raise DatasetError(
         f"dataset {name_or_path!r} not found (looked in: "
-        + ", ".join(str(d) for d in search_dirs())
+        + ", ".join(str(d) for d in search_dirs(extra))
         + ")"
     )
 
 
-def load_dataset(name_or_path: str) -> Dataset:
-    """Load a dataset's questions and locate its knowledge base."""
-    folder = resolve(name_or_path)
+def load_dataset(name_or_path: str, extra: Sequence[Path] = ()) -> Dataset:
+    """Load a dataset's questions and locate its knowledge base (``extra``: more folders to
+    look its name up in)."""
+    folder = resolve(name_or_path, extra)
     questions_file = folder / "questions.jsonl"
     if not questions_file.is_file():
         raise DatasetError(f"{folder} has no questions.jsonl")

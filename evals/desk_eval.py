@@ -128,15 +128,15 @@ def run_desk_eval(
     dataset: Dataset,
     settings: RetrievalSettings,
     bot_settings: BotSettings,
-    chat: ChatModel | None = None,
-    ingest_settings: IngestSettings | None = None,
+    chat: ChatModel | None,
+    ingest_settings: IngestSettings,
     workdir: Path | None = None,
     progress=None,
     judge: Judge | None = None,
     judge_cutoff: float = 0.5,
 ) -> DeskRun:
     """Index ``dataset``, score retrieval, then run the Desk on every question."""
-    with indexed_dataset(dataset, settings, workdir, ingest_settings) as (kb, ingest):
+    with indexed_dataset(dataset, settings, ingest_settings, workdir) as (kb, ingest):
         retrieval = score_retrieval(dataset, kb, ingest)
         # Threshold 0: every question is answered once; the sweep applies the decision after.
         retriever = RecordingRetriever(HybridRetriever(kb))

@@ -8,13 +8,13 @@ a change's effect on quality can be read back later with ``eval compare``.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+from evals.settings import DEFAULT_HISTORY
+
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_HISTORY = Path(__file__).resolve().parent / "history.jsonl"
 
 # Headline metrics in the order they are printed; dotted keys reach into nested figures.
 HEADLINES = (
@@ -44,12 +44,9 @@ class HistoryError(ValueError):
     """A history file or a run reference could not be read."""
 
 
-def history_path(override: Path | None = None) -> Path:
-    """The history file: ``override``, else ``SERVICEDESK_EVAL_HISTORY``, else the default."""
-    if override:
-        return override
-    env = os.environ.get("SERVICEDESK_EVAL_HISTORY")
-    return Path(env) if env else DEFAULT_HISTORY
+def history_path(path: Path | None = None) -> Path:
+    """The history file: ``path`` (the CLI passes ``EvalSettings.history``), else the default."""
+    return path or DEFAULT_HISTORY
 
 
 def git_commit(repo: Path = REPO) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.desk.answer import Answer
 from evals.datasets import Question
-from llm_server.client import ChatModel, LLMUnavailable
+from llm_server.client import ChatModel, LLMUnavailable, OpenAIChatModel
 from llm_server.settings import LLMSettings
 from prompts import PromptLibrary
 from retrieval.retriever import Retriever
@@ -124,8 +124,6 @@ def agreement(
 
 def configured_judge(settings: LLMSettings) -> tuple[Judge | None, str]:
     """A judge on the configured OpenAI-compatible endpoint, or ``None`` and why not."""
-    from llm_server.client import OpenAIChatModel
-
     chat = OpenAIChatModel(settings)
     if not chat.available():
         return None, (

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import ir_measures
 import numpy as np
 from ir_measures import MRR, Qrel, R, ScoredDoc, nDCG
+
+from retrieval.terms import terms
 
 _MEASURES = {
     "ndcg@10": nDCG @ 10,
@@ -58,10 +62,6 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 def token_f1(prediction: str, references: list[str]) -> float:
     """Best token F1 of ``prediction`` against any reference (Korean split into morphemes)."""
-    from collections import Counter
-
-    from retrieval.terms import terms
-
     pred = Counter(terms(prediction))
     best = 0.0
     for ref in references:

@@ -8,6 +8,7 @@ one with ``tickets.jsonl`` a triage set (``eval triage``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +48,11 @@ def _kind(folder: Path) -> str | None:
     return None
 
 
-def entries() -> list[Entry]:
-    """Every dataset found in the search folders, plus the known ones that are missing."""
+def entries(extra: Sequence[Path] = ()) -> list[Entry]:
+    """Every dataset found in the search folders (``extra``: more of them), plus the known ones
+    that are missing."""
     found: dict[str, Entry] = {}
-    for root in search_dirs():
+    for root in search_dirs(extra):
         if not root.is_dir():
             continue
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
@@ -64,10 +66,10 @@ def entries() -> list[Entry]:
     return sorted(found.values(), key=lambda e: (e.name not in KNOWN, e.name))
 
 
-def format_registry() -> str:
+def format_registry(extra: Sequence[Path] = ()) -> str:
     """One line per dataset: name, what it is, which commands take it, where it lies."""
     lines = []
-    for e in entries():
+    for e in entries(extra):
         where = str(e.path) if e.path else "not on this machine"
         lines.append(f"{e.name:<20} {e.commands:<24} {e.description}\n{'':<45} {where}")
     return "\n".join(lines)

@@ -71,14 +71,14 @@ def question_record(q: Question) -> dict:
 def indexed_dataset(
     dataset: Dataset,
     settings: RetrievalSettings,
+    ingest_settings: IngestSettings,
     workdir: Path | None = None,
-    ingest_settings: IngestSettings | None = None,
 ) -> Iterator[tuple[KnowledgeBase, IngestReport]]:
     """``dataset``'s KB ingested into a throwaway store (removed afterwards)."""
     with tempfile.TemporaryDirectory(prefix="sd-eval-", dir=workdir) as tmp:
         kb = KnowledgeBase(settings, index_dir=Path(tmp) / "index")
         try:
-            report = Ingestor(kb, ingest_settings or IngestSettings()).run(dataset.kb_paths)
+            report = Ingestor(kb, ingest_settings).run(dataset.kb_paths)
             yield kb, report
         finally:
             kb.close()
@@ -87,11 +87,11 @@ def indexed_dataset(
 def run_retrieval_eval(
     dataset: Dataset,
     settings: RetrievalSettings,
+    ingest_settings: IngestSettings,
     workdir: Path | None = None,
-    ingest_settings: IngestSettings | None = None,
 ) -> RetrievalRun:
     """Index ``dataset``'s KB in a temporary store and run every question through each pipeline."""
-    with indexed_dataset(dataset, settings, workdir, ingest_settings) as (kb, ingest):
+    with indexed_dataset(dataset, settings, ingest_settings, workdir) as (kb, ingest):
         return score_retrieval(dataset, kb, ingest)
 
 

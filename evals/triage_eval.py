@@ -13,11 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.settings import TRIAGE_EXAMPLES
-from bot.tickets.triage.triage import Example, ExamplesError, Triage, load_examples
+from bot.settings import TRIAGE_EXAMPLES, BotSettings
 from bot.tickets.triage.classifier import ClassifierTriage, MemoEmbeddings
+from bot.tickets.triage.examples import Example, ExamplesError, load_examples
 from bot.tickets.triage.finetune import FineTuneRecipe, recipe_for
+from bot.tickets.triage.suggestion import Triage
+from bot.tickets.triage.triage import LLMTriage, load_embedders
 from evals.datasets import search_dirs
+from llm_server.client import ChatModel
 from retrieval.embedders import TokenAwareEmbeddings
 
 # Builds the triage under test from a training fold (the LLM backend wraps the classifier).
@@ -32,9 +35,10 @@ class TriageRun:
     per_question: list[dict]
 
 
-def resolve_triage_dataset(name_or_path: str) -> tuple[str, Path]:
+def resolve_triage_dataset(name_or_path: str, extra: Sequence[Path] = ()) -> tuple[str, Path]:
     """``(name, file)``: a JSONL path, a folder holding ``tickets.jsonl``, ``sample`` (the
-    project's own examples) or a dataset name under the eval search folders."""
+    project's own examples) or a dataset name under the eval search folders (``extra``: more of
+    them)."""
     if name_or_path == "sample":
         return "sample", TRIAGE_EXAMPLES
     path = Path(name_or_path)
@@ -43,7 +47,7 @@ def resolve_triage_dataset(name_or_path: str) -> tuple[str, Path]:
         return (
             "sample" if same else path.parent.name if path.stem == "tickets" else path.stem
         ), path
-    for folder in [path, *(d / name_or_path for d in search_dirs())]:
+    for folder in [path, *(d / name_or_path for d in search_dirs(extra))]:
         if (folder / "tickets.jsonl").is_file():
             return folder.name, folder / "tickets.jsonl"
     raise ExamplesError(f"triage dataset {name_or_path!r} not found (a JSONL file or a name)")
@@ -163,9 +167,9 @@ def _priority_scores(examples: Sequence[Example], predicted: list[str | None]) -
     }
 
 
-def load_triage_dataset(name_or_path: str) -> tuple[str, list[Example]]:
+def load_triage_dataset(name_or_path: str, extra: Sequence[Path] = ()) -> tuple[str, list[Example]]:
     """The dataset's name and examples; ``ExamplesError`` with the reason when unusable."""
-    name, path = resolve_triage_dataset(name_or_path)
+    name, path = resolve_triage_dataset(name_or_path, extra)
     return name, load_examples(path)
 
 
@@ -205,46 +209,38 @@ def run_cli_eval(
     examples: Sequence[Example],
     folds: int,
     backend: str,
+    settings: BotSettings,
+    cache: Path,
+    chat: ChatModel | None = None,
     embedder_specs: str | None = None,
     finetune: str | None = None,
 ) -> TriageRun:
-    """``eval triage`` as configured: the classifier (or the LLM over it) with ``BotSettings``'
+    """``eval triage`` as configured: the classifier (or ``chat`` over it) with ``settings``'
     embedders and fine-tuned encoder unless ``embedder_specs`` / ``finetune`` name others
-    (empty: none); ``ExamplesError`` for a bad option."""
-    from bot.settings import BotSettings
-    from bot.tickets.triage.triage import load_embedders
-    from retrieval.settings import RetrievalSettings
-
+    (empty: none), the example vectors cached in ``cache``; ``ExamplesError`` for a bad
+    option."""
     if backend not in ("classifier", "llm"):
         raise ExamplesError(f"unknown backend {backend!r}: use classifier or llm")
-    settings = BotSettings()
     specs = settings.triage_embedders if embedder_specs is None else embedder_specs
     embedders = load_embedders(specs)
     model = settings.triage_finetune if finetune is None else finetune
     recipe = recipe_for(model)
-    cache = RetrievalSettings().data_dir / "triage-embeddings.sqlite"
     started = time.perf_counter()
     factory = classifier_factory(examples, embedders, cache, recipe)
     embed_s = time.perf_counter() - started
     tuned = [f"{model} fine-tuned"] if model else []
     label = "+".join(["tfidf", *(e.name for e in embedders), *tuned])
     if backend == "llm":
-        factory = _llm_factory(factory, sorted({e.category for e in examples}))
+        factory = _llm_factory(factory, sorted({e.category for e in examples}), chat)
         label = f"llm over {label}"
     run = run_triage_eval(examples, name, folds, factory, backend=label)
     run.result["embed_seconds"] = round(embed_s, 1)  # every text once (cached on disk)
     return run
 
 
-def _llm_factory(classifier: TriageFactory, categories: list[str]) -> TriageFactory:
-    from bot.settings import BotSettings
-    from bot.tickets.triage.triage import LLMTriage
-    from bot.wiring import build_chat_model
-    from llm_server.cli import llm_settings
-
-    chat = build_chat_model(
-        llm_settings(), BotSettings().model_copy(update={"answer_backend": "llm"})
-    )
+def _llm_factory(
+    classifier: TriageFactory, categories: list[str], chat: ChatModel | None
+) -> TriageFactory:
     if chat is None or not chat.available():
         raise ExamplesError("no LLM answers: start it with `servicedesk llm serve`")
     return lambda train: LLMTriage(chat, None, categories, classifier(train), groups={})

@@ -111,9 +111,9 @@ def to_entry(article: Article, origin: Path) -> ArticleEntry:
 class Ingestor:
     """Runs ingestion against one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, settings: IngestSettings | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, settings: IngestSettings) -> None:
         self.kb = kb
-        self.settings = settings or IngestSettings()
+        self.settings = settings
 
     def _load(self, path: Path) -> list[Article]:
         if not path.exists():

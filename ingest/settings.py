@@ -12,4 +12,4 @@ class IngestSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SERVICEDESK_", env_file=".env", extra="ignore")
 
     max_file_mb: float = Field(25.0, gt=0, description="files larger than this are refused")
-    progress: bool = Field(True, description="show a progress bar on long runs")
+    progress: bool = Field(True, description="progress bar (chunks/s) on long ingestions")

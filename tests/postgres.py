@@ -1,8 +1,8 @@
 """A real PostgreSQL server for the tests: Debian's binaries, a throwaway cluster, a free port.
 
-Installs the ``postgresql`` package when no server binaries are found (CI runs on a fresh Debian
-with root). The server runs as the ``postgres`` OS user when the tests run as root, because
-PostgreSQL refuses to run as root.
+The ``postgresql`` package is installed by `make system-deps` (a prerequisite of `make test`),
+never here: without it the tests that need the server fail, saying so. The server runs as the
+``postgres`` OS user when the tests run as root, because PostgreSQL refuses to run as root.
 """
 
 from __future__ import annotations
@@ -17,10 +17,14 @@ import uuid
 from pathlib import Path
 
 BIN_GLOB = "/usr/lib/postgresql/*/bin"
+MISSING = (
+    "PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin): run "
+    "`make system-deps` (Debian's postgresql package; `make test` runs it first)"
+)
 
 
 class PostgresUnavailable(RuntimeError):
-    """No PostgreSQL server could be found, installed or started."""
+    """No PostgreSQL server could be found or started."""
 
 
 def find_bindir() -> Path | None:
@@ -28,24 +32,6 @@ def find_bindir() -> Path | None:
     found = [Path(d) for d in glob.glob(BIN_GLOB) if (Path(d) / "initdb").exists()]
     found = [d for d in found if (d / "pg_ctl").exists()]
     return max(found, key=lambda d: int(d.parent.name), default=None)
-
-
-def install_postgres() -> Path:
-    """Install Debian's PostgreSQL with apt-get; its bin folder, or PostgresUnavailable."""
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        raise PostgresUnavailable(
-            "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb) and cannot be "
-            "installed here (needs root and apt-get): run `apt-get install -y postgresql`"
-        )
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for args in (["apt-get", "update"], ["apt-get", "install", "-y", "postgresql"]):
-        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=900)
-        if done.returncode != 0:
-            raise PostgresUnavailable(f"`{' '.join(args)}` failed:\n{done.stderr[-2000:]}")
-    bindir = find_bindir()
-    if bindir is None:
-        raise PostgresUnavailable("installed postgresql, yet found no initdb under " + BIN_GLOB)
-    return bindir
 
 
 def _free_port() -> int:
@@ -114,6 +100,9 @@ class PostgresServer:
 
 
 def start_postgres() -> PostgresServer:
-    """Find (or install) PostgreSQL and start a private server."""
-    bindir = find_bindir() or install_postgres()
+    """Start a private server on Debian's PostgreSQL; ``PostgresUnavailable`` naming
+    `make system-deps` when it is not installed."""
+    bindir = find_bindir()
+    if bindir is None:
+        raise PostgresUnavailable(MISSING)
     return PostgresServer(bindir).start()

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli.common import config_or_exit, fail, store_or_exit
 
-def _embedder():
+if TYPE_CHECKING:
+    from bot.wiring import Config
+
+
+def _embedder(config: Config):
     """The knowledge base's configured embedder (no index is opened)."""
     from retrieval.embedders import UnknownEmbedder, make_embedder
-    from retrieval.settings import RetrievalSettings
 
-    rs = RetrievalSettings()
+    rs = config.retrieval
     try:
         return make_embedder(rs.embedder, rs.embed_threads, rs.embed_batch_size)
     except UnknownEmbedder as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+        fail(str(err))
 
 
 def gaps(
@@ -28,12 +31,11 @@ def gaps(
 ) -> None:
     """Show declined and escalated questions grouped by meaning, with suggested article titles."""
     from bot.insights.gaps import knowledge_gaps
-    from bot.cli.store import _bot_settings, _store
 
-    settings = _bot_settings()
-    store = _store()
+    config = config_or_exit()
+    store = store_or_exit(config)
     try:
-        found = knowledge_gaps(store, _embedder(), days, settings.gap_similarity, top)
+        found = knowledge_gaps(store, _embedder(config), days, config.bot.gap_similarity, top)
     finally:
         store.close()
     if as_json:
@@ -55,13 +57,14 @@ def incidents(
 ) -> None:
     """Check for spikes of similar questions now (alerting new ones) and list the active ones."""
     from bot.insights.incidents import IncidentMonitor, IncidentRules
-    from bot.cli.store import _bot_settings, _store
+    from bot.slack.web import alert_ops_channel
 
-    settings = _bot_settings()
-    store = _store()
+    config = config_or_exit()
+    store = store_or_exit(config)
     try:
-        monitor = IncidentMonitor(store, _embedder(), IncidentRules.from_settings(settings))
-        _add_slack(monitor)
+        rules = IncidentRules.from_settings(config.bot)
+        monitor = IncidentMonitor(store, _embedder(config), rules)
+        alert_ops_channel(monitor, config.slack)
         monitor.check()
         active = monitor.active()
     finally:
@@ -73,15 +76,3 @@ def incidents(
         typer.echo("no active incidents")
     for incident in active:
         typer.echo(f"{incident.count:>4}  {incident.title}  [{incident.users} people]")
-
-
-def _add_slack(monitor) -> None:
-    """Alert the Slack operations channel too, when one is configured."""
-    from bot.cli.slack import load_slack_settings
-
-    slack = load_slack_settings()
-    if slack.enabled and slack.ops_channel:
-        from bot.slack.app import web_client
-        from bot.slack.incidents import SlackIncidentAlert
-
-        monitor.alerters.append(SlackIncidentAlert(web_client(slack), slack.ops_channel))

@@ -1,4 +1,7 @@
-"""The `servicedesk` command line."""
+"""The `servicedesk` command line: the commands on the knowledge base, `ask` and `serve` here, the
+others in their own modules (added below). Every command gets its components from
+``bot.wiring`` through ``bot.cli.common``; heavy modules are imported inside the commands so that
+``servicedesk --help`` loads no model."""
 
 from __future__ import annotations
 
@@ -10,40 +13,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
+
+from bot.cli.common import config_or_exit, fail, kb_or_exit, services_or_exit
+from bot.cli.evals import bench, eval_app
+from bot.cli.gaps import gaps, incidents
+from bot.cli.llm import llm_app
+from bot.cli.slack import slack_app, slack_for_serve
+from bot.cli.store import db_app, user_app
 
 app = typer.Typer(help="servicedesk: a self-hosted GenAI IT service desk.", no_args_is_help=True)
 kb_app = typer.Typer(help="Inspect and edit the indexed knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _settings():
-    """Load and validate every package's settings, or exit with the reason."""
-    from bot.settings import BotSettings
-    from ingest.settings import IngestSettings
-    from retrieval.settings import RetrievalSettings
-
-    try:
-        return RetrievalSettings(), IngestSettings(), BotSettings()
-    except ValidationError as err:
-        _fail(f"invalid configuration:\n{err}")
-        raise  # unreachable; keeps type checkers calm
-
-
-def _open_kb(retrieval_settings):
-    from bot.wiring import open_knowledge_base
-    from retrieval.dense import EmbedderMismatch
-    from retrieval.embedders import UnknownEmbedder
-
-    try:
-        return open_knowledge_base(retrieval_settings)
-    except (EmbedderMismatch, UnknownEmbedder) as err:
-        _fail(str(err))
 
 
 def _drop_index(rs) -> None:
@@ -74,14 +54,14 @@ def ingest(
     """Ingest files and folders into the knowledge base (idempotent)."""
     from ingest.pipeline import Ingestor
 
-    rs, ins, bs = _settings()
-    targets = list(paths or []) + ([bs.sample_kb] if sample else [])
+    config = config_or_exit()
+    targets = list(paths or []) + ([config.bot.sample_kb] if sample else [])
     if not targets:
-        _fail("give at least one PATH (or --sample)")
+        fail("give at least one PATH (or --sample)")
     if reindex:
-        _drop_index(rs)
-    kb = _open_kb(rs)
-    report = Ingestor(kb, ins).run(targets, prune=prune)
+        _drop_index(config.retrieval)
+    kb = kb_or_exit(config)
+    report = Ingestor(kb, config.ingest).run(targets, prune=prune)
     for failure in report.failures:
         typer.echo(failure.line(), err=True)
     if report.repair.removed_orphans or report.repair.restored_chunks:
@@ -96,8 +76,7 @@ def ingest(
 @kb_app.command("list")
 def kb_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List indexed articles."""
-    rs, _, _ = _settings()
-    entries = _open_kb(rs).catalog.articles()
+    entries = kb_or_exit(config_or_exit()).catalog.articles()
     if as_json:
         typer.echo(json.dumps([e.__dict__ for e in entries], ensure_ascii=False, indent=1))
         return
@@ -110,11 +89,10 @@ def kb_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 @kb_app.command("show")
 def kb_show(article_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show one article's metadata and chunks."""
-    rs, _, _ = _settings()
-    kb = _open_kb(rs)
+    kb = kb_or_exit(config_or_exit())
     entry = kb.catalog.article(article_id)
     if entry is None:
-        _fail(f"no article {article_id!r}", 1)
+        fail(f"no article {article_id!r}", 1)
     chunks = kb.catalog.chunks_of(article_id)
     if as_json:
         data = {**entry.__dict__, "chunks": [c.__dict__ for c in chunks]}
@@ -129,10 +107,9 @@ def kb_show(article_id: str, as_json: Annotated[bool, typer.Option("--json")] = 
 @kb_app.command("delete")
 def kb_delete(article_id: str) -> None:
     """Delete one article from every index."""
-    rs, _, _ = _settings()
-    kb = _open_kb(rs)
+    kb = kb_or_exit(config_or_exit())
     if not kb.delete(article_id):
-        _fail(f"no article {article_id!r}", 1)
+        fail(f"no article {article_id!r}", 1)
     kb.refresh_keyword()
     typer.echo(f"deleted {article_id}")
 
@@ -150,11 +127,10 @@ def search(
     from retrieval.schema import User
 
     if not query.strip():
-        _fail("the query is empty")
+        fail("the query is empty")
     if mode not in ("hybrid", "bm25_only", "dense_only"):
-        _fail(f"unknown mode {mode!r}")
-    rs, _, _ = _settings()
-    retriever = build_retriever(_open_kb(rs))
+        fail(f"unknown mode {mode!r}")
+    retriever = build_retriever(kb_or_exit(config_or_exit()))
     hits = retriever.search(query, User.with_groups("cli", groups.split(",")), k, mode=mode)
     if as_json:
         payload = {
@@ -183,15 +159,12 @@ def ask(
 ) -> None:
     """Ask the Desk a question: a grounded answer with sources, or a decline offering a ticket."""
     from bot.wiring import build_desk
-    from llm_server.cli import llm_settings
     from retrieval.schema import User
 
-    rs, _, bs = _settings()
-    if backend is not None:
-        if backend not in ("llm", "extractive"):
-            _fail(f"unknown backend {backend!r}")
-        bs = bs.model_copy(update={"answer_backend": backend})
-    desk = build_desk(_open_kb(rs), bs, llm_settings())
+    if backend not in (None, "llm", "extractive"):
+        fail(f"unknown backend {backend!r}")
+    config = config_or_exit(bot={"answer_backend": backend} if backend else {})
+    desk = build_desk(kb_or_exit(config), config.bot, config.llm)
     asker = User.with_groups(user, groups.split(","))
     answer = None
     streamed = False
@@ -239,19 +212,15 @@ def serve(
 
     import uvicorn
 
+    from bot.slack.web import install_slack
     from bot.tickets.accounts import seed_demo_accounts
-    from bot.cli.slack import slack_for_serve
-    from bot.store import open_store
-    from bot.web.app import build_escalation, create_app
-    from bot.wiring import build_desk
+    from bot.web.app import create_app
     from llm_server.background import BackgroundEngine
-    from llm_server.cli import llm_settings
 
-    rs, _, bs = _settings()
-    ls = llm_settings()
-    kb = _open_kb(rs)
-    store = open_store(bs, rs.data_dir)  # migrated to the newest schema
-    _print_demo_accounts(seed_demo_accounts(store))
+    config = config_or_exit()
+    bs, ls, data_dir = config.bot, config.llm, config.app.data_dir
+    services = services_or_exit(config)  # the store migrated to the newest schema
+    _print_demo_accounts(seed_demo_accounts(services.store))
     host = host or bs.web_host
     port = port or bs.web_port
     engine = None
@@ -259,13 +228,14 @@ def serve(
         logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
         typer.echo(f"starting the {ls.engine} engine in the background; answers are extractive "
                    "until it is ready")  # fmt: skip
-        engine = BackgroundEngine(ls, rs.data_dir / "logs").start()
-    typer.echo(f"serving {kb.catalog.counts()[0]} articles on http://{host}:{port}")
-    desk = build_desk(kb, bs, ls)
-    escalation = build_escalation(store, bs, desk, rs.data_dir)
-    slack = slack_for_serve()  # None unless a Slack bot token is set
+        engine = BackgroundEngine(ls, data_dir / "logs").start()
+    typer.echo(f"serving {services.kb.catalog.counts()[0]} articles on http://{host}:{port}")
+    slack = slack_for_serve(config.slack)  # None unless a Slack bot token is set
+    services.library.discard_staging()  # no upload is in flight before the app serves
     try:
-        web = create_app(kb, bs, desk, store, escalation, slack=slack)
+        web = create_app(services)
+        if slack is not None:
+            install_slack(web, services, slack)
         uvicorn.run(web, host=host, port=port)
     finally:
         if engine is not None:
@@ -281,24 +251,14 @@ def _print_demo_accounts(created: dict[str, str]) -> None:
         typer.echo(f"  {username:<9} / {password}")
 
 
-def _register_subcommands() -> None:
-    from bot.cli.gaps import gaps, incidents
-    from bot.cli.slack import slack_app
-    from bot.cli.store import db_app, user_app
-    from evals.cli import bench, eval_app
-    from llm_server.cli import llm_app
-
-    app.add_typer(eval_app, name="eval")
-    app.add_typer(llm_app, name="llm")
-    app.add_typer(db_app, name="db")
-    app.add_typer(user_app, name="user")
-    app.add_typer(slack_app, name="slack")
-    app.command()(bench)
-    app.command()(gaps)
-    app.command()(incidents)
-
-
-_register_subcommands()
+app.add_typer(eval_app, name="eval")
+app.add_typer(llm_app, name="llm")
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(slack_app, name="slack")
+app.command()(bench)
+app.command()(gaps)
+app.command()(incidents)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

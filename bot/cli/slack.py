@@ -10,39 +10,22 @@ from typing import Annotated
 import typer
 import yaml
 
-from bot.slack.settings import SlackConfigError, SlackSettings
+from bot.cli.common import config_or_exit, fail, services_or_exit
+from bot.settings import EVENTS_PATH, SlackConfigError, SlackSettings
 
 MANIFEST = Path(__file__).resolve().parents[1] / "slack" / "manifest.yml"
-EVENTS_PATH = "/slack/events"
 
 
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def load_slack_settings() -> SlackSettings:
-    """The Slack settings, or exit 2 with the reason."""
-    from pydantic import ValidationError
-
-    try:
-        return SlackSettings()
-    except (ValidationError, ValueError) as err:
-        _fail(f"invalid Slack configuration:\n{err}")
-        raise  # unreachable; keeps type checkers calm
-
-
-def slack_for_serve() -> SlackSettings | None:
+def slack_for_serve(settings: SlackSettings) -> SlackSettings | None:
     """What `serve` needs of Slack: None when no bot token is set; exit 2 when HTTP mode lacks
     its signing secret."""
-    settings = load_slack_settings()
     if not settings.enabled:
         return None
     if settings.mode == "http":
         try:
             settings.require("http")
         except SlackConfigError as err:
-            _fail(str(err))
+            fail(str(err))
         typer.echo("Slack: answering events at /slack/events (HTTP mode)")
     else:
         typer.echo("Slack: agent replies go to Slack threads; run `servicedesk slack` to answer")
@@ -76,7 +59,7 @@ def slack_manifest(
     try:
         typer.echo(manifest(url), nl=False)
     except ValueError as err:
-        _fail(str(err))
+        fail(str(err))
 
 
 def manifest(url: str = "") -> str:
@@ -100,55 +83,19 @@ def run_socket_mode() -> None:
     """Connect to Slack over Socket Mode and answer until stopped."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    settings = load_slack_settings()
+    from bot.slack.web import bolt_app
+
+    config = config_or_exit()
+    settings = config.slack
     if settings.mode == "http":
-        _fail(
+        fail(
             "SERVICEDESK_SLACK_MODE is http: Slack calls /slack/events on `servicedesk serve`; "
             "set it to socket to use this command"
         )
     try:
         settings.require("socket")
     except SlackConfigError as err:
-        _fail(str(err))
-    app = build_from_configuration(settings)
+        fail(str(err))
+    app = bolt_app(services_or_exit(config), settings)
     typer.echo("Slack bot connected over Socket Mode; Ctrl-C stops it")
     SocketModeHandler(app, settings.app_token.get_secret_value()).start()
-
-
-def build_from_configuration(settings: SlackSettings):
-    """The Bolt app over the configured knowledge base, store, Desk and escalation."""
-    from bot.cli.main import _open_kb, _settings
-    from bot.tickets.conversations import ConversationService
-    from bot.slack.app import SlackServices, build_slack_app
-    from bot.store import open_store
-    from bot.web.app import build_escalation
-    from bot.wiring import build_desk
-    from llm_server.cli import llm_settings
-
-    rs, _, bs = _settings()
-    kb = _open_kb(rs)
-    store = open_store(bs, rs.data_dir)
-    desk = build_desk(kb, bs, llm_settings())
-    monitor = _incident_monitor(settings, store, kb.embedder, bs)
-    services = SlackServices(
-        ConversationService(desk, store, monitor),
-        build_escalation(store, bs, desk, rs.data_dir),
-        store,
-        desk,
-    )
-    return build_slack_app(settings, services)
-
-
-def _incident_monitor(settings: SlackSettings, store, embedder, bot_settings):
-    """Spikes of similar questions, alerted to the operations channel when one is set."""
-    from bot.insights.incidents import IncidentMonitor, IncidentRules
-    from bot.slack.app import web_client
-    from bot.slack.incidents import SlackIncidentAlert
-
-    monitor = IncidentMonitor(store, embedder, IncidentRules.from_settings(bot_settings))
-    if settings.ops_channel:
-        base_url = settings.public_url or bot_settings.public_url.rstrip("/")
-        monitor.alerters.append(
-            SlackIncidentAlert(web_client(settings), settings.ops_channel, base_url)
-        )
-    return monitor

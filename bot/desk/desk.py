@@ -17,11 +17,11 @@ from bot.desk.answer import Answer, Citation, Turn
 from bot.desk.answer_check import Verdict, attribute, check_answer, citations_in, trim_unfinished
 from bot.desk.extractive import Source, compose, pick_sentences
 from bot.desk.injection import quarantine
-from bot.text.language import NAMES, detect_language
 from bot.desk.messages import DECLINE, FALLBACK_NOTICE, is_refusal, lang_key
-from bot.text.pii import mask_pii
 from bot.desk.questions import QuestionRejected, clean_question
 from bot.settings import BotSettings
+from bot.text.language import NAMES, detect_language
+from bot.text.pii import mask_pii
 from llm_server.client import ChatModel, LLMUnavailable, Message
 from prompts import PromptLibrary
 from retrieval.retriever import Retriever
@@ -71,12 +71,12 @@ class Desk:
     def __init__(
         self,
         retriever: Retriever,
-        settings: BotSettings | None = None,
+        settings: BotSettings,
         chat: ChatModel | None = None,
         prompts: PromptLibrary | None = None,
     ):
         self.retriever = retriever
-        self.settings = settings or BotSettings()
+        self.settings = settings
         self.chat = chat
         self.prompts = prompts or PromptLibrary()
         self.threshold = self.settings.decision_threshold

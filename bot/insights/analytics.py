@@ -1,8 +1,9 @@
 """The admin dashboard's figures, computed from the store's records (DESIGN.md §5).
 
-Pure functions over lists of :class:`~bot.tickets.records.Conversation`, :class:`~bot.tickets.records.Feedback`
-and :class:`~bot.tickets.records.Ticket`; nothing here reads a database. Each conversation's live-FCR
-outcome (confirmed, potential, escalated, returned, undetermined) comes from
+Pure functions over lists of :class:`~bot.tickets.records.Conversation`,
+:class:`~bot.tickets.records.Feedback` and :class:`~bot.tickets.records.Ticket`; nothing here
+reads a database. Each conversation's live-FCR outcome (confirmed, potential, escalated,
+returned, undetermined) comes from
 :mod:`bot.insights.outcomes`, which documents the rules and what "same topic" means.
 
 Deflection = conversations without a ticket / all conversations. FCR confirmed and potential =
@@ -13,10 +14,10 @@ conversations / all conversations; returned rate = conversations the employee ca
 72 hours / all conversations (DESIGN.md's "reopened" conversation). Reopened rate = tickets
 reopened at least once (``Ticket.reopened`` ≥ 1) / tickets. SLA compliance = targets met /
 targets counted, for the first response, the resolution, and ``both`` (a ticket that met both);
-:mod:`bot.tickets.sla` says when a target counts (open tickets only once due). Top declined questions
-group assistant turns with decision ``declined`` by the normalised question before them. Every
-figure is also given per channel (web, slack) and per ISO week (``2025-W07``): conversations,
-declined questions and tickets by their ``created_at``, votes by theirs.
+:mod:`bot.tickets.sla` says when a target counts (open tickets only once due). Top declined
+questions group assistant turns with decision ``declined`` by the normalised question before
+them. Every figure is also given per channel (web, slack) and per ISO week (``2025-W07``):
+conversations, declined questions and tickets by their ``created_at``, votes by theirs.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from bot.insights.outcomes import OUTCOMES, classify, normalise_question
-from bot.tickets.sla import count_outcome, finish, no_compliance, sla_outcome
 from bot.tickets.records import (
     OPEN_STATUSES,
     PRIORITIES,
@@ -37,6 +37,7 @@ from bot.tickets.records import (
     Ticket,
     utcnow,
 )
+from bot.tickets.sla import count_outcome, finish, no_compliance, sla_outcome
 
 CHANNELS = ("web", "slack")
 

@@ -26,8 +26,8 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.text.language import detect_language
 from bot.insights.outcomes import normalise_question
+from bot.text.language import detect_language
 from bot.tickets.records import Conversation, Ticket, TicketQuery, TicketStore, utcnow
 
 DEFAULT_SIMILARITY = 0.82

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import yaml
 
-from bot.tickets.records import ArticleDraft, NotFound
 from bot.library.uploads import (
     UploadLimits,
     UploadRejected,
@@ -32,6 +31,7 @@ from bot.library.uploads import (
     safe_name,
     unpack_zip,
 )
+from bot.tickets.records import ArticleDraft, NotFound
 from ingest.articles import Article, LoaderError
 from ingest.chunking import chunk_article
 from ingest.loaders import load_file
@@ -86,19 +86,22 @@ class Library:
         self,
         kb: KnowledgeBase,
         limits: UploadLimits,
-        ingest_settings: IngestSettings | None = None,
+        ingest_settings: IngestSettings,
         free_bytes: Callable[[Path], int] = free_disk_bytes,
     ) -> None:
         self.kb = kb
         self.limits = limits
-        self.ingest_settings = ingest_settings or IngestSettings(progress=False)
+        self.ingest_settings = ingest_settings
         self.free_bytes = free_bytes  # a seam: tests play a full disk through it
         root = kb.settings.data_dir
         self.uploads_dir = root / "uploads"
         self.articles_dir = root / "articles"
         self.deleted_dir = root / "deleted"
         self.lock = threading.Lock()
-        # Left behind only by a crash mid-upload: no upload is in flight while the app starts.
+
+    def discard_staging(self) -> None:
+        """Remove what a crash mid-upload left behind (call it before the web app serves: no
+        upload is in flight then; other processes build a Library too and must not)."""
         shutil.rmtree(self.uploads_dir / ".staging", ignore_errors=True)
 
     # -- reading -----------------------------------------------------------------------------

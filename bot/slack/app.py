@@ -7,8 +7,6 @@ Nothing connects when the app is built: ``auth.test`` runs on the first request.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
@@ -17,43 +15,17 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
-from bot.tickets.conversations import ConversationService
-from bot.desk.desk import Desk
+from bot.settings import SlackSettings
 from bot.slack.events import delivery_key
 from bot.slack.identity import Identity
+from bot.slack.listeners import register_listeners
 from bot.slack.responder import ThreadResponder
-from bot.slack.settings import SlackSettings
+from bot.slack.runtime import SlackBot
+from bot.slack.services import SlackServices
 from bot.tickets.records import TicketStore
 
 log = logging.getLogger(__name__)
 API_TIMEOUT_S = 30
-
-
-@dataclass
-class SlackServices:
-    """The desk's services the bot works through (the same ones the web app uses)."""
-
-    conversations: ConversationService
-    escalation: Any  # bot.tickets.escalation.Escalation: draft(conversation), file(...), checked(draft)
-    store: TicketStore
-    desk: Desk
-
-
-@dataclass
-class SlackBot:
-    """Everything the listeners need: settings, services, the client and the helpers on it."""
-
-    settings: SlackSettings
-    services: SlackServices
-    client: WebClient
-    identity: Identity
-    responder: ThreadResponder
-    base_url: str  # absolute base of ticket and article links ("" when unknown)
-
-    @property
-    def groups(self) -> dict[str, str]:
-        """Ticket categories and the assignment group of each."""
-        return dict(self.services.escalation.settings.assignment_groups)
 
 
 def web_client(settings: SlackSettings) -> WebClient:
@@ -80,8 +52,6 @@ def build_bot(settings: SlackSettings, services: SlackServices) -> SlackBot:
 
 def build_slack_app(settings: SlackSettings, services: SlackServices) -> App:
     """The Bolt app with every listener, for Socket Mode or HTTP (``app.bot`` is its SlackBot)."""
-    from bot.slack.listeners import register_listeners
-
     bot = build_bot(settings, services)
     app = App(
         client=bot.client,

@@ -23,7 +23,8 @@ def incident_text(incident: Incident, base_url: str = "") -> str:
 
 
 class SlackIncidentAlert:
-    """An alerter for :class:`bot.insights.incidents.IncidentMonitor`: ``chat.postMessage`` to a channel.
+    """An alerter for :class:`bot.insights.incidents.IncidentMonitor`: ``chat.postMessage`` to a
+    channel.
 
     Failures raise (``SlackApiError``); the monitor logs them, the alert stays recorded.
     """

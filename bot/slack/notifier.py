@@ -6,9 +6,9 @@ import logging
 
 from slack_sdk import WebClient
 
-from bot.text.language import detect_language
 from bot.slack.blocks import agent_reply, status_change
 from bot.slack.events import parse_thread_ref
+from bot.text.language import detect_language
 from bot.tickets.records import Ticket, TicketMessage
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,6 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.text.language import detect_language
 from bot.slack.blocks import (
     ButtonRef,
     SlackMessage,
@@ -27,8 +26,10 @@ from bot.slack.blocks import (
 from bot.slack.events import Question
 from bot.slack.identity import Identity
 from bot.slack.mrkdwn import escape
+from bot.slack.services import SlackServices
 from bot.slack.texts import say
-from bot.tickets.records import OPEN_STATUSES, Conversation, NotFound, TicketMessage, TicketStore
+from bot.text.language import detect_language
+from bot.tickets.records import Conversation, TicketStore
 
 log = logging.getLogger(__name__)
 RECEIVED_REACTION = "incoming_envelope"
@@ -40,7 +41,7 @@ class ThreadResponder:
     def __init__(
         self,
         client: WebClient,
-        services,
+        services: SlackServices,
         identity: Identity,
         timeout: float,
         base_url: str = "",
@@ -151,17 +152,8 @@ class ThreadResponder:
 
     def _to_ticket(self, question: Question, conversation: Conversation) -> bool:
         """Add a follow-up to the thread's open ticket; whether it went there."""
-        if not conversation.ticket_number:
-            return False
-        try:
-            ticket = self.store.ticket(conversation.ticket_number)
-        except NotFound:
-            return False
-        if ticket.status not in OPEN_STATUSES:
-            return False  # resolved or closed: the Desk answers again
-        self.store.add_message(
-            ticket.number, TicketMessage("employee", ticket.requester, question.text)
-        )
+        if self.services.casework.follow_up(conversation, question.text) is None:
+            return False  # no ticket, or it is resolved or closed: the Desk answers again
         try:
             self.client.reactions_add(
                 channel=question.channel, timestamp=question.ts, name=RECEIVED_REACTION

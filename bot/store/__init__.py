@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
+from bot.settings import BotSettings
 from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.store.sql_store import SqlStore
-
-if TYPE_CHECKING:
-    from bot.settings import BotSettings
 
 __all__ = [
     "SqlStore",

@@ -8,7 +8,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from bot.tickets.records import Account, TicketStore
+from bot.tickets.records import Account, InvalidChange, TicketStore
 
 # No 0/O, 1/l/I: passwords are read off a terminal and typed by hand.
 ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -48,6 +48,26 @@ def authenticate(store: TicketStore, username: str, password: str) -> Account | 
         verify_password(_dummy_hash(), password)
         return None
     return account if verify_password(store.password_hash(username), password) else None
+
+
+def vouched_account(store: TicketStore, username: str, groups: list[str] | None) -> Account | None:
+    """The account of someone a trusted proxy vouches for (SSO), created at first sight.
+
+    ``groups`` are the proxy's when it sends them: current, so they replace the stored ones for
+    this request. None when the account could not be created or read back.
+    """
+    account = store.account(username)
+    if account is None:
+        # First sight of someone the proxy vouches for: an employee until an admin says otherwise.
+        try:
+            account = store.add_account(Account(username, "employee", groups=groups or []), None)
+        except InvalidChange:  # a parallel first request created it a moment ago
+            account = store.account(username)
+        if account is None:
+            return None
+    if groups is not None:
+        account.groups = groups
+    return account
 
 
 def seed_demo_accounts(store: TicketStore) -> dict[str, str]:

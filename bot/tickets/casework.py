@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from bot.tickets.notify import Notifiers
 from bot.tickets.records import (
+    OPEN_STATUSES,
     Account,
     ArticleDraft,
     AuditEvent,
+    Conversation,
     InvalidChange,
     NotFound,
     Priority,
@@ -56,9 +58,20 @@ class Casework:
 
     def employee_message(self, number: str, account: Account, text: str) -> TicketMessage:
         """Add the requester's own message to their ticket."""
-        self.requester_ticket(number, account)
-        message = TicketMessage("employee", account.username, _text(text, "the message"))
-        return self.store.add_message(number, message)
+        return self._employee_says(self.requester_ticket(number, account), text)
+
+    def follow_up(self, conversation: Conversation, text: str) -> TicketMessage | None:
+        """Add a follow-up in ``conversation`` to its ticket while that is open (the agent reads
+        it); None when there is no ticket or it is resolved or closed (the Desk answers)."""
+        if not conversation.ticket_number:
+            return None
+        try:
+            ticket = self.store.ticket(conversation.ticket_number)
+        except NotFound:
+            return None
+        if ticket.status not in OPEN_STATUSES:
+            return None
+        return self._employee_says(ticket, text)
 
     def update(
         self,
@@ -112,6 +125,11 @@ class Casework:
             AuditEvent(agent.username, "draft.create", ticket.number, {"draft_id": saved.id})
         )
         return saved
+
+    def _employee_says(self, ticket: Ticket, text: str) -> TicketMessage:
+        # Whichever front end it came from, it is recorded as the requester's own message.
+        message = TicketMessage("employee", ticket.requester, _text(text, "the message"))
+        return self.store.add_message(ticket.number, message)
 
     def _say(self, number: str, agent: Account, kind: str, text: str) -> TicketMessage:
         message = self.store.add_message(number, TicketMessage(kind, agent.username, text))  # type: ignore[arg-type]

@@ -33,7 +33,8 @@ class ConversationService:
     def __init__(self, desk: Desk, store: TicketStore, monitor=None):
         self.desk = desk
         self.store = store
-        self.monitor = monitor  # bot.insights.incidents.IncidentMonitor: checked after every question
+        # bot.insights.incidents.IncidentMonitor: checked after every question
+        self.monitor = monitor
 
     def start(self, channel: Channel, user: str, thread_ref: str = "") -> Conversation:
         """Start a conversation of ``user`` on ``channel`` (a Slack thread: ``thread_ref``)."""

@@ -11,10 +11,10 @@ import logging
 import re
 from datetime import UTC, datetime
 
-from bot.text.language import NAMES, detect_language
 from bot.desk.messages import lang_key
-from bot.text.pii import mask_pii
 from bot.settings import BotSettings
+from bot.text.language import NAMES, detect_language
+from bot.text.pii import mask_pii
 from bot.tickets.records import (
     PRIORITIES,
     Conversation,
@@ -24,7 +24,7 @@ from bot.tickets.records import (
     TicketStore,
     TurnRecord,
 )
-from bot.tickets.triage.triage import DEFAULT_PRIORITY, Triage, TriageSuggestion, group_for
+from bot.tickets.triage.suggestion import DEFAULT_PRIORITY, Triage, TriageSuggestion, group_for
 from llm_server.client import ChatModel, LLMUnavailable
 from prompts import PromptLibrary
 
@@ -80,13 +80,13 @@ class Escalation:
         self,
         store: TicketStore,
         triage: Triage,
-        settings: BotSettings | None = None,
+        settings: BotSettings,
         chat: ChatModel | None = None,
         prompts: PromptLibrary | None = None,
     ):
         self.store = store
         self.triage = triage
-        self.settings = settings or BotSettings()
+        self.settings = settings
         self.chat = chat
         self.prompts = prompts or PromptLibrary()
 

@@ -3,8 +3,9 @@
 A target is *decided* once it is met (the response or resolution came by its due time) or missed
 (it came late, or is still missing after the due time); a target still missing before its due
 time is not decided and not counted, so open tickets count only once due. A breach is final: a
-late response never turns into a met one. As with :meth:`bot.tickets.records.Ticket.response_breached`,
-a ticket resolved without any agent reply misses its response target once that is due.
+late response never turns into a met one. As with
+:meth:`bot.tickets.records.Ticket.response_breached`, a ticket resolved without any agent reply
+misses its response target once that is due.
 ``both`` is met when both targets were met and missed when either was missed.
 """
 

@@ -12,9 +12,16 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from bot.tickets.records import OPEN_STATUSES, PRIORITIES, STATUSES, Account, InvalidChange, TicketQuery
+from bot.tickets.records import (
+    OPEN_STATUSES,
+    PRIORITIES,
+    STATUSES,
+    Account,
+    InvalidChange,
+    TicketQuery,
+)
 from bot.web.auth import AgentDep
-from bot.web.deps import CaseworkDep, SettingsDep, StoreDep
+from bot.web.deps import CaseworkDep, SettingsDep, StoreDep, get_settings, get_store
 from bot.web.pages import render
 from bot.web.schemas import Message, ProposedArticle, Ticket, errors
 from bot.web.views import agent_ticket_dict, conversation_link, message_dict
@@ -261,8 +268,8 @@ def _act(request: Request, number: str, agent: Account, done: str, action) -> Re
     try:
         action()
     except InvalidChange as err:
-        state = request.app.state
-        return _ticket_page(request, number, agent, state.store, state.settings, str(err))
+        store, settings = get_store(request), get_settings(request)
+        return _ticket_page(request, number, agent, store, settings, str(err))
     return RedirectResponse(f"/agent/tickets/{number}?done={done}", status_code=303)
 
 

@@ -18,7 +18,7 @@ from bot.desk.answer import Turn
 from bot.desk.desk import Event
 from bot.settings import BotSettings
 from bot.web.auth import current_account
-from bot.web.deps import DeskDep, RetrieverDep, SettingsDep
+from bot.web.deps import DeskDep, KnowledgeBaseDep, RetrieverDep, SettingsDep
 from bot.web.pages import render
 from bot.web.schemas import Answer, SearchResults, errors, event_stream
 from retrieval.schema import User
@@ -143,8 +143,7 @@ def search(
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-def article(request: Request, article_id: str) -> HTMLResponse:
-    kb = request.app.state.kb
+def article(request: Request, article_id: str, kb: KnowledgeBaseDep) -> HTMLResponse:
     entry = kb.catalog.article(article_id)
     user = asker(request)
     if entry is None or not entry.visible_to(user.groups):

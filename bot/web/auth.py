@@ -36,8 +36,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.settings import BotSettings
-from bot.tickets.records import Account, InvalidChange, Role
+from bot.tickets.accounts import vouched_account
+from bot.tickets.records import Account, Role
+from bot.web.deps import get_session_secret, get_settings, get_store
 from bot.web.i18n import pick_language, texts
 from bot.web.sessions import (
     cookie_header,
@@ -53,10 +54,6 @@ CSRF_HEADER = "x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def _settings(request: Request) -> BotSettings:
-    return request.app.state.settings
-
-
 def session_of(request: Request) -> dict | None:
     """The request's valid session (cookie or one minted during this request), if any."""
     minted = getattr(request.state, "minted_session", None)
@@ -64,7 +61,7 @@ def session_of(request: Request) -> dict | None:
         return minted
     if not hasattr(request.state, "session"):
         raw = request.cookies.get(COOKIE, "")
-        secret = request.app.state.session_secret
+        secret = get_session_secret(request)
         request.state.session = decode_session(raw, secret) if raw else None
     return request.state.session
 
@@ -75,19 +72,19 @@ def _queue_cookie(request: Request, header: str) -> None:
 
 
 def _mint(request: Request, username: str) -> dict:
-    session = new_session(username, _settings(request))
+    session = new_session(username, get_settings(request))
     request.state.minted_session = session
-    value = encode_session(session, request.app.state.session_secret)
-    max_age = int(_settings(request).session_hours * 3600)
-    _queue_cookie(request, cookie_header(COOKIE, value, _settings(request), max_age))
+    value = encode_session(session, get_session_secret(request))
+    max_age = int(get_settings(request).session_hours * 3600)
+    _queue_cookie(request, cookie_header(COOKIE, value, get_settings(request), max_age))
     return session
 
 
 def sign_in(response: Response, request: Request, account: Account) -> dict:
     """Start a new session for ``account`` on ``response`` (a new CSRF token too)."""
-    settings = _settings(request)
+    settings = get_settings(request)
     session = new_session(account.username, settings)
-    value = encode_session(session, request.app.state.session_secret)
+    value = encode_session(session, get_session_secret(request))
     response.headers.append(
         "set-cookie", cookie_header(COOKIE, value, settings, int(settings.session_hours * 3600))
     )
@@ -112,24 +109,13 @@ def csrf_token(request: Request) -> str:
 
 
 def _sso_account(request: Request, username: str) -> Account | None:
-    settings = _settings(request)
-    store = request.app.state.store
+    settings = get_settings(request)
+    store = get_store(request)
     groups_header = settings.sso_groups_header
     groups = None
     if groups_header and groups_header in request.headers:
         groups = [g.strip() for g in request.headers[groups_header].split(",") if g.strip()]
-    account = store.account(username)
-    if account is None:
-        # First sight of someone the proxy vouches for: an employee until an admin says otherwise.
-        try:
-            account = store.add_account(Account(username, "employee", groups=groups or []), None)
-        except InvalidChange:  # a parallel first request created it a moment ago
-            account = store.account(username)
-        if account is None:
-            return None
-    if groups is not None:
-        account.groups = groups  # the proxy's groups are current; the stored ones may be stale
-    return account
+    return vouched_account(store, username, groups)
 
 
 def current_account(request: Request) -> Account | None:
@@ -137,14 +123,14 @@ def current_account(request: Request) -> Account | None:
     if hasattr(request.state, "account"):
         return request.state.account
     account = None
-    header = _settings(request).sso_header
+    header = get_settings(request).sso_header
     username = request.headers.get(header, "").strip() if header else ""
     if username and len(username) <= 200:
         account = _sso_account(request, username)
     else:
         session = session_of(request)
         if session and session.get("u"):
-            account = request.app.state.store.account(session["u"])
+            account = get_store(request).account(session["u"])
     if account is not None and not account.active:
         account = None
     request.state.account = account
@@ -209,10 +195,10 @@ def _refuse_oversized(request: Request) -> None:
     length = request.headers.get("content-length", "")
     if not length.isdigit():
         raise HTTPException(411, "a form must be sent with its Content-Length")
-    limit = _settings(request).max_upload_mb * 1024 * 1024 + 64 * 1024  # + multipart framing
+    limit = get_settings(request).max_upload_mb * 1024 * 1024 + 64 * 1024  # + multipart framing
     if int(length) > limit:
         raise HTTPException(
-            413, f"the upload is too large (limit {_settings(request).max_upload_mb} MB)"
+            413, f"the upload is too large (limit {get_settings(request).max_upload_mb} MB)"
         )
 
 
@@ -233,7 +219,7 @@ async def csrf_guard(request: Request) -> None:
     """Refuse (403) an unsafe request from a browser session that lacks the session's token."""
     if request.method not in UNSAFE:
         return
-    header = _settings(request).sso_header
+    header = get_settings(request).sso_header
     session = session_of(request)
     via_sso = bool(header and request.headers.get(header))
     if session is None and not via_sso:
@@ -256,7 +242,7 @@ def language(request: Request) -> str:
     )
     if explicit == ui and request.cookies.get(LANG_COOKIE) != ui:
         # A switch sticks: later pages (and links without ?lang) keep the chosen language.
-        header = cookie_header(LANG_COOKIE, ui, _settings(request), 365 * 24 * 3600)
+        header = cookie_header(LANG_COOKIE, ui, get_settings(request), 365 * 24 * 3600)
         _queue_cookie(request, header)
     return ui
 

@@ -22,7 +22,13 @@ from bot.tickets.records import PRIORITIES, Account, Conversation, NotFound, Tic
 from bot.web import schemas
 from bot.web.articles import search_page, sse
 from bot.web.auth import SignedInDep, current_account
-from bot.web.deps import ConversationsDep, EscalationDep, SettingsDep, StoreDep
+from bot.web.deps import (
+    ConversationsDep,
+    EscalationDep,
+    RetrieverDep,
+    SettingsDep,
+    StoreDep,
+)
 from bot.web.history import recent_conversations
 from bot.web.pages import render
 from bot.web.views import message_dict, requester_ticket_dict
@@ -50,24 +56,31 @@ def conversation_dict(conversation: Conversation) -> dict:
     }
 
 
-def home(request: Request, q: str = "") -> HTMLResponse:
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home(
+    request: Request,
+    retriever: RetrieverDep,
+    settings: SettingsDep,
+    conversations: ConversationsDep,
+    store: StoreDep,
+    q: str = "",
+) -> HTMLResponse:
     """The chat for a signed-in employee; the article search for everyone else (or with ?q=)."""
     account = current_account(request)
-    app = request.app
     if account is None or q:
-        return search_page(request, app.state.retriever, app.state.settings, q)
+        return search_page(request, retriever, settings, q)
     conversation = None
     wanted = request.query_params.get("c", "")
     if wanted.isdigit():
         try:
-            conversation = app.state.conversations.get(int(wanted), account)
+            conversation = conversations.get(int(wanted), account)
         except NotFound:
             conversation = None
     initial = {
         "conversation": conversation_dict(conversation) if conversation else None,
-        "ticket": _ticket_of(app.state.store, conversation),
+        "ticket": _ticket_of(store, conversation),
     }
-    recent = recent_conversations(app.state.store, account.username)
+    recent = recent_conversations(store, account.username)
     current = conversation.id if conversation else None
     return render(request, "chat.html", account, initial=initial, recent=recent, current=current)
 

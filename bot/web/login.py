@@ -8,7 +8,9 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from bot.tickets.accounts import authenticate
 from bot.tickets.records import Account
+from bot.tickets.throttle import SignInThrottle, minutes
 from bot.web.auth import (
     SignedInDep,
     csrf_token,
@@ -17,11 +19,10 @@ from bot.web.auth import (
     sign_in,
     sign_out,
 )
-from bot.web.deps import StoreDep
+from bot.web.deps import StoreDep, ThrottleDep
 from bot.web.i18n import texts
 from bot.web.pages import render
 from bot.web.schemas import Session, errors
-from bot.web.throttle import SignInThrottle, minutes
 
 router = APIRouter()
 
@@ -45,8 +46,6 @@ def account_dict(account: Account) -> dict:
 
 
 def _authenticate(store, username: str, password: str) -> Account | None:
-    from bot.tickets.accounts import authenticate
-
     return authenticate(store, username.strip(), password)
 
 
@@ -57,9 +56,10 @@ class Throttled(Exception):
         self.retry_after = retry_after
 
 
-def _attempt(request: Request, store, username: str, password: str) -> Account | None:
+def _attempt(
+    request: Request, throttle: SignInThrottle, store, username: str, password: str
+) -> Account | None:
     """Authenticate unless throttled (:class:`Throttled`), counting failures and successes."""
-    throttle: SignInThrottle = request.app.state.throttle
     client = request.client.host if request.client else ""
     wait = throttle.retry_after(username, client)
     if wait:
@@ -89,6 +89,7 @@ def login_page(request: Request, next: str = "/") -> Response:
 def login_form(
     request: Request,
     store: StoreDep,
+    throttle: ThrottleDep,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
@@ -97,7 +98,7 @@ def login_form(
     if not getattr(request.state, "csrf_ok", False):
         raise HTTPException(403, "CSRF token missing or invalid; reload the page and try again")
     try:
-        account = _attempt(request, store, username, password)
+        account = _attempt(request, throttle, store, username, password)
     except Throttled as refused:
         page = render(
             request,
@@ -146,13 +147,19 @@ class Credentials(BaseModel):
     summary="Sign in",
     responses=errors(401, 403, 422, 429),
 )
-def api_sign_in(body: Credentials, request: Request, store: StoreDep, response: Response) -> dict:
+def api_sign_in(
+    body: Credentials,
+    request: Request,
+    store: StoreDep,
+    throttle: ThrottleDep,
+    response: Response,
+) -> dict:
     """Sign in: sets the session cookie; send ``csrf_token`` as ``X-CSRF-Token`` on writes.
 
     After 5 failed attempts for one username (or from one address) within 15 minutes, further
     attempts get 429 with ``Retry-After`` for 15 minutes, whether or not the username exists."""
     try:
-        account = _attempt(request, store, body.username, body.password)
+        account = _attempt(request, throttle, store, body.username, body.password)
     except Throttled as refused:
         wait = minutes(refused.retry_after)
         raise HTTPException(

@@ -1,4 +1,5 @@
-"""The signed session cookie and its secret (HMAC-SHA256 over a small JSON payload).
+"""The signed session cookie (HMAC-SHA256 over a small JSON payload; the secret comes from
+``bot.wiring.load_session_secret``).
 
 The payload is ``{"u": username ("" before sign-in), "csrf": token, "exp": unix time}``; it is
 signed, not encrypted, and holds nothing secret but the CSRF token, which the cookie's owner may
@@ -11,33 +12,12 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
-from pathlib import Path
 
 from fastapi.responses import Response
 
 from bot.settings import BotSettings
-
-
-def load_session_secret(settings: BotSettings, data_dir: Path) -> str:
-    """Return the configured secret, or the one kept in ``data_dir/session_secret`` (made once)."""
-    if settings.session_secret:
-        return settings.session_secret
-    path = Path(data_dir) / "session_secret"
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    # Created with 0600 from the start: the secret is never readable by others, not even briefly.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(secret)
-    return secret
-
-
-# -- the signed cookie -------------------------------------------------------------------------
 
 
 def _b64(data: bytes) -> str:

@@ -1,7 +1,8 @@
 """Browser tests: Playwright driving Debian's chromium (never a downloaded browser).
 
-The session installs the Debian package when it is missing, and launches it through the
-pytest-playwright plugin's own fixtures with ``executable_path`` (mixing the plugin with a plain
+The Debian package is installed by `make system-deps` (a prerequisite of `make test`), never
+here: without it the browser tests fail, saying so. It is launched through the pytest-playwright
+plugin's own fixtures with ``executable_path`` (mixing the plugin with a plain
 ``sync_playwright()`` in one session fails).
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,32 +21,29 @@ from tests.browser.site import Site, start_site
 CHROMIUM = "/usr/bin/chromium"
 
 
-def _ensure_chromium() -> str:
-    """Return the chromium binary, installing Debian's package first when it is missing."""
+def _chromium() -> str:
+    """Return Debian's chromium binary; fail naming `make system-deps` when it is missing."""
     found = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
-    if found:
-        return found
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=False)
-        done = subprocess.run(install, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            pytest.fail(f"could not install Debian's chromium:\n{done.stderr[-2000:]}")
-    return shutil.which("chromium") or CHROMIUM
+    if found is None:
+        pytest.fail(
+            f"chromium is not installed (no `chromium` on PATH, no {CHROMIUM}): run "
+            "`make system-deps` (Debian's chromium package; `make test` runs it first)",
+            pytrace=False,
+        )
+    return found
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Launch Debian's chromium, headless."""
-    return {**browser_type_launch_args, "executable_path": _ensure_chromium(), "headless": True}
+    return {**browser_type_launch_args, "executable_path": _chromium(), "headless": True}
 
 
 @pytest.fixture(scope="session")
 def screenshots() -> Path | None:
-    """Where to save page screenshots (``SERVICEDESK_SCREENSHOTS``; `make screenshots` sets
-    docs/screenshots), or None to skip saving."""
-    target = os.environ.get("SERVICEDESK_SCREENSHOTS")
+    """Where to save page screenshots (``SCREENSHOTS_DIR``, outside the settings' prefix: a test
+    setting; `make screenshots` sets docs/screenshots), or None to skip saving."""
+    target = os.environ.get("SCREENSHOTS_DIR")
     if not target:
         return None
     path = Path(target)
@@ -61,6 +58,7 @@ def desk_site(tmp_path_factory) -> Iterator[Site]:
     site = start_site(tmp_path_factory.mktemp("browser"))
     yield site
     site.stop()
+    site.services.close()
 
 
 @pytest.fixture(scope="session")

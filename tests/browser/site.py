@@ -1,24 +1,22 @@
 """The live site the browser tests drive: a small real knowledge base, a real SQLite store with
-three accounts and a little history, and the real app under uvicorn on a free port."""
+three accounts and a little history, and the real app under uvicorn on a free port (built by
+``tests.sites``)."""
 
 from __future__ import annotations
 
 import shutil
-import threading
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-import uvicorn
-
+from bot.settings import SAMPLE_KB
+from bot.store import SqlStore
 from bot.tickets.accounts import hash_password
-from bot.settings import SAMPLE_KB, BotSettings
-from bot.store import SqlStore, open_store
 from bot.tickets.records import Account, Feedback, TicketDraft, TurnRecord, utcnow
-from bot.web.app import create_app
 from ingest.pipeline import Ingestor
 from retrieval.knowledge_base import KnowledgeBase
-from tests.conftest import QUIET, make_kb, serve_app
+from tests.conftest import QUIET, make_kb
+from tests.fakes import FakeClock, FixedTriage
+from tests.sites import Site, build_site, site_config
 
 SAMPLES = [
     "network/vpn-ko.md",
@@ -63,35 +61,6 @@ lang: en
 """
 
 
-@dataclass
-class Site:
-    """The running app and what stands behind it."""
-
-    url: str
-    kb: KnowledgeBase
-    store: SqlStore
-    settings: BotSettings
-    server: uvicorn.Server
-    thread: threading.Thread
-
-    def stop(self) -> None:
-        """Stop the server and close the knowledge base and the store."""
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.store.close()
-        self.kb.close()
-
-
-class Clock:
-    """The store's clock, movable so the seeded history lies in the past."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return utcnow() + self.offset
-
-
 def build_kb(root: Path) -> KnowledgeBase:
     """Ingest a handful of sample articles and the markup-laden and Markdown test articles."""
     source = root / "kb_source"
@@ -109,21 +78,20 @@ def build_kb(root: Path) -> KnowledgeBase:
 def start_site(root: Path) -> Site:
     """Build the knowledge base and the store, then serve the app; wait until it listens."""
     kb = build_kb(root)
-    settings = BotSettings(
+    config = site_config(
+        kb.settings.data_dir,
         database_url=f"sqlite:///{root / 'desk.db'}",
-        answer_backend="extractive",
         triage_backend="classifier",
         session_secret="browser-tests-" + "s" * 32,
     )
-    store = open_store(settings)
-    store.clock = Clock()
+    # The store's clock, movable so the seeded history lies in the past; tickets are drafted by
+    # a fixed triage (network, its group), as the classifier would for the VPN question asked.
+    site = build_site(config, kb=kb, clock=FakeClock(), triage=FixedTriage())
     for name, password in PASSWORDS.items():
         account = Account(name, name, display_name=NAMES[name])  # type: ignore[arg-type]
-        store.add_account(account, hash_password(password))
-    seed_history(store)
-    app = create_app(kb, settings, store=store)
-    served = serve_app(app)
-    return Site(served.url, kb, store, settings, served.server, served.thread)
+        site.store.add_account(account, hash_password(password))
+    seed_history(site.store)
+    return site.serve()
 
 
 ANSWERED = {

@@ -39,7 +39,7 @@ def employee_files_ticket(page: Page, site, screenshots) -> tuple[str, str]:
     expect(form).to_be_visible()
     expect(page.get_by_test_id("draft-summary")).to_have_value(re.compile(r"VPN"))
     expect(page.get_by_test_id("draft-category")).to_have_value("network")
-    group = site.settings.assignment_groups["network"]
+    group = site.config.bot.assignment_groups["network"]
     expect(page.get_by_test_id("draft-group")).to_have_value(group)
     suggested = page.get_by_test_id("draft-priority").input_value()
     chosen = "P2" if suggested != "P2" else "P3"

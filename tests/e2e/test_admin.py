@@ -13,14 +13,14 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from bot.tickets.accounts import hash_password
-from bot.settings import SAMPLE_KB, BotSettings
-from bot.store import open_store
-from bot.tickets.records import Account, ArticleDraft, Feedback, TicketDraft, TurnRecord, utcnow
 from bot.library.uploads import free_disk_bytes
-from bot.web.app import create_app
+from bot.settings import SAMPLE_KB
+from bot.tickets.accounts import hash_password
+from bot.tickets.records import Account, ArticleDraft, Feedback, TicketDraft, TurnRecord, utcnow
 from ingest.pipeline import Ingestor
-from tests.conftest import QUIET, make_kb, serve_app
+from tests.conftest import QUIET, make_kb
+from tests.fakes import FakeClock, FixedTriage
+from tests.sites import build_site, site_config
 
 pytestmark = pytest.mark.e2e
 
@@ -38,16 +38,6 @@ Then press the recalibrate button for five seconds until the light turns green.
 """
 
 
-class Clock:
-    """The store's clock, movable so the seeded history can lie in the past."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self):
-        return utcnow() + self.offset
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[dict]:
     root = tmp_path_factory.mktemp("admin")
@@ -57,16 +47,15 @@ def site(tmp_path_factory) -> Iterator[dict]:
         shutil.copy(SAMPLE_KB / rel, source / rel)
     kb = make_kb(root / "data")
     assert Ingestor(kb, QUIET).run([source]).ok
-    settings = BotSettings(database_url=f"sqlite:///{root}/desk.db", max_upload_mb=1)
-    store = open_store(settings)
-    clock = Clock()
-    store.clock = clock
+    config = site_config(
+        kb.settings.data_dir, database_url=f"sqlite:///{root}/desk.db", max_upload_mb=1
+    )
+    clock = FakeClock()  # movable, so the seeded history can lie in the past
+    site = build_site(config, kb=kb, clock=clock, triage=FixedTriage(), serve=True)
     for name, password in PASSWORDS.items():
-        store.add_account(Account(name, name), hash_password(password))  # type: ignore[arg-type]
-    app = create_app(kb, settings, store=store)
-    served = serve_app(app)
-    yield {"url": served.url, "kb": kb, "store": store, "app": app}
-    served.stop()
+        site.store.add_account(Account(name, name), hash_password(password))  # type: ignore[arg-type]
+    yield {"url": site.url, "kb": kb, "store": site.store, "services": site.services}
+    site.stop()
     kb.close()
 
 
@@ -213,7 +202,7 @@ def test_malformed_requests_get_a_clear_error(admin) -> None:
 
 def test_a_full_disk_gets_507_and_nothing_is_lost(site, admin) -> None:
     admin.get("/api/v1/admin/articles")  # the library exists once an admin route has run
-    library = site["app"].state.library
+    library = site["services"].library
     before = site["kb"].catalog.counts()
     library.free_bytes = lambda folder: 0  # the seam: the disk reports no free space
     try:

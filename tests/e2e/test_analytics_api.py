@@ -6,17 +6,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from bot.tickets.accounts import hash_password
-from bot.settings import BotSettings
-from bot.store import open_store
 from bot.tickets.records import Account, Feedback, TicketDraft, TicketMessage, TurnRecord, utcnow
-from bot.web.app import create_app
-from tests.conftest import make_kb, serve_app
+from tests.conftest import make_kb
+from tests.fakes import FakeClock, FixedTriage
+from tests.sites import build_site, site_config
 
 pytestmark = pytest.mark.e2e
 
@@ -26,19 +25,6 @@ DECLINED = {"decision": "declined", "retrieved": [], "citations": []}
 
 def answered(article: str) -> dict:
     return {"decision": "answered", "retrieved": [article], "citations": [{"article_id": article}]}
-
-
-class Clock:
-    """The store's clock, set to any moment so records get past creation times."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return utcnow() + self.offset
-
-    def set(self, moment: datetime) -> None:
-        self.offset = moment - utcnow()
 
 
 def chat(store, clock, channel, user, start, answer, question="q") -> int:
@@ -56,7 +42,7 @@ def escalate(store, conv_id, user, channel, priority) -> str:
     return store.file_ticket(conv_id, draft, user, channel, f"key-{conv_id}").number
 
 
-def seed(store, clock: Clock) -> None:
+def seed(store, clock: FakeClock) -> None:
     """Six conversations, three tickets (worked out in ``test_agents_and_admins_read_...``)."""
     now = utcnow()
     t0 = now - timedelta(days=10)
@@ -93,24 +79,21 @@ def _m(minutes: int) -> timedelta:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("analytics")
-    settings = BotSettings(
+    kb = make_kb(root / "data")
+    config = site_config(
+        kb.settings.data_dir,
         database_url=f"sqlite:///{root}/desk.db",
         triage_backend="classifier",
-        triage_embedders="",  # TF-IDF only: no embedder work in the background
         session_secret="test-secret-" + "x" * 32,
     )
-    kb = make_kb(root / "data")
-    store = open_store(settings)
-    clock = Clock()
-    store.clock = clock
+    clock = FakeClock()  # set to any moment, so records get past creation times
+    site = build_site(config, kb=kb, clock=clock, triage=FixedTriage())
     for name, password in PASSWORDS.items():
-        store.add_account(Account(name, name), hash_password(password))  # type: ignore[arg-type]
-    seed(store, clock)
-    served = serve_app(create_app(kb, settings, store=store))
-    yield served.url
-    served.stop()
-    store.close()
-    kb.close()
+        site.store.add_account(Account(name, name), hash_password(password))  # type: ignore[arg-type]
+    seed(site.store, clock)
+    yield site.serve().url
+    site.stop()
+    site.services.close()
 
 
 @contextmanager

@@ -12,14 +12,13 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from bot.settings import SAMPLE_KB, SlackSettings
 from bot.tickets.accounts import hash_password
-from bot.settings import SAMPLE_KB, BotSettings
-from bot.slack.settings import SlackSettings
-from bot.store import open_store
 from bot.tickets.records import Account, TurnRecord, utcnow
-from bot.web.app import create_app
 from ingest.pipeline import Ingestor
-from tests.conftest import QUIET, make_kb, serve_app
+from tests.conftest import QUIET, make_kb
+from tests.fakes import FixedTriage
+from tests.sites import build_site, site_config
 from tests.slack.slack_api import SlackApi
 
 pytestmark = pytest.mark.e2e
@@ -59,17 +58,13 @@ def site(tmp_path_factory, slack_api) -> Iterator[dict]:
         shutil.copy(SAMPLE_KB / rel, source / rel)
     kb = make_kb(root / "data")
     assert Ingestor(kb, QUIET).run([source]).ok
-    settings = BotSettings(
-        _env_file=None,
+    config = site_config(
+        kb.settings.data_dir,
         database_url=f"sqlite:///{root}/desk.db",
         triage_backend="classifier",
         incident_threshold=len(BURST),
         incident_min_users=len(EMPLOYEES),
     )
-    store = open_store(settings)
-    for name in ("admin", *EMPLOYEES):
-        role = "admin" if name == "admin" else "employee"
-        store.add_account(Account(name, role), hash_password(PASSWORD))
     slack = SlackSettings(
         _env_file=None,
         bot_token=slack_api.token,
@@ -77,9 +72,13 @@ def site(tmp_path_factory, slack_api) -> Iterator[dict]:
         api_url=slack_api.url,
         ops_channel=OPS,
     )
-    served = serve_app(create_app(kb, settings, store=store, slack=slack))
-    yield {"url": served.url, "store": store}
-    served.stop()
+    site = build_site(config, kb=kb, slack=slack, triage=FixedTriage(), serve=True)
+    store = site.store
+    for name in ("admin", *EMPLOYEES):
+        role = "admin" if name == "admin" else "employee"
+        store.add_account(Account(name, role), hash_password(PASSWORD))
+    yield {"url": site.url, "store": store}
+    site.stop()
     store.close()
     kb.close()
 

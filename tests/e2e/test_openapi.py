@@ -1,7 +1,7 @@
 """The OpenAPI document the real app serves at /api/v1/openapi.json describes every response.
 
-The app is built by ``create_app`` on a fresh SQLite store and an empty knowledge base (the
-document does not depend on the articles); ``app.openapi()`` is what the route serves.
+The app is built by ``tests.sites.build_site`` on a fresh SQLite store and an empty knowledge
+base (the document does not depend on the articles); ``app.openapi()`` is what the route serves.
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.settings import BotSettings
-from bot.store import open_store
-from bot.web.app import create_app
 from tests.conftest import make_kb
+from tests.fakes import FixedTriage
+from tests.sites import build_site, site_config
 
 pytestmark = pytest.mark.e2e
 
@@ -25,17 +24,16 @@ AREAS = {"session", "search", "chat", "tickets", "agent", "admin"}
 @pytest.fixture(scope="module")
 def document(tmp_path_factory) -> Iterator[dict]:
     folder = tmp_path_factory.mktemp("openapi")
-    settings = BotSettings(
+    config = site_config(
+        folder / "kb",
         database_url=f"sqlite:///{folder / 'desk.db'}",
         triage_backend="classifier",
         session_secret="test-secret-" + "x" * 32,
     )
     kb = make_kb(folder / "kb")
-    store = open_store(settings)
-    app = create_app(kb, settings, store=store)  # escalation as configured: the classifier
-    yield app.openapi()
-    store.close()
-    kb.close()
+    site = build_site(config, kb=kb, triage=FixedTriage())
+    yield site.app.openapi()
+    site.services.close()
 
 
 def api_operations(document: dict) -> list[tuple[str, str, dict]]:

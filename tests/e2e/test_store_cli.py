@@ -1,41 +1,39 @@
-"""`servicedesk db upgrade` and `servicedesk user ...` as an operator runs them."""
+"""`servicedesk db upgrade` and `servicedesk user ...` as an operator runs them (through Typer's
+runner: tests/e2e/test_cli.py runs the installed command in a process of its own)."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
-from bot.tickets.accounts import authenticate
+from bot.cli.main import app
 from bot.settings import DEFAULT_SLA_HOURS
 from bot.store import SqlStore, head_revision
+from bot.tickets.accounts import authenticate
 
 pytestmark = pytest.mark.e2e
 
 
-def _cli(db: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SERVICEDESK_DATABASE_URL": f"sqlite:///{db}"}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+def _cli(db: Path, *args: str) -> Result:
+    """Run one command; a crash (not an exit with a code) fails the test with its traceback."""
+    done = CliRunner().invoke(app, list(args), env={"SERVICEDESK_DATABASE_URL": f"sqlite:///{db}"})
+    if done.exception is not None and not isinstance(done.exception, SystemExit):
+        raise done.exception
+    return done
 
 
 def test_db_upgrade_creates_the_database(tmp_path: Path) -> None:
     db = tmp_path / "data" / "desk.db"
     done = _cli(db, "db", "upgrade")
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.stderr
     assert f"revision {head_revision()} (head)" in done.stdout
     assert db.exists()
     again = _cli(db, "db", "upgrade")
-    assert again.returncode == 0 and head_revision() in again.stdout
+    assert again.exit_code == 0 and head_revision() in again.stdout
 
 
 def test_user_add_prints_a_password_that_signs_in(tmp_path: Path) -> None:
@@ -43,7 +41,7 @@ def test_user_add_prints_a_password_that_signs_in(tmp_path: Path) -> None:
     args = ["--role", "agent", "--email", "lee@example.com", "--name", "이 상담"]
     groups = ["--group", "Service Desk", "--group", "Network"]
     done = _cli(db, "user", "add", "lee", *args, *groups)
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.stderr
     password = re.search(r"password: (\S+)", done.stdout)[1]
 
     store = SqlStore(f"sqlite:///{db}", DEFAULT_SLA_HOURS)
@@ -67,15 +65,15 @@ def test_user_add_prints_a_password_that_signs_in(tmp_path: Path) -> None:
 def test_given_password_is_not_printed_and_duplicates_are_refused(tmp_path: Path) -> None:
     db = tmp_path / "desk.db"
     done = _cli(db, "user", "add", "kim", "--password", "s3cret-pass")
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.stderr
     assert "s3cret-pass" not in done.stdout and "password" not in done.stdout
 
     dup = _cli(db, "user", "add", "kim", "--role", "admin")
-    assert dup.returncode == 2
+    assert dup.exit_code == 2
     assert "kim" in dup.stderr and "taken" in dup.stderr
 
     bad_role = _cli(db, "user", "add", "park", "--role", "root")
-    assert bad_role.returncode == 2 and "unknown role" in bad_role.stderr
+    assert bad_role.exit_code == 2 and "unknown role" in bad_role.stderr
 
     store = SqlStore(f"sqlite:///{db}", DEFAULT_SLA_HOURS)
     try:

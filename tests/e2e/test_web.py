@@ -7,18 +7,18 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bot.settings import BotSettings
-from bot.web.app import create_app
-from tests.conftest import serve_app
+from tests.fakes import FixedTriage
+from tests.sites import build_site, site_config
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def base_url(sample_kb) -> Iterator[str]:
-    served = serve_app(create_app(sample_kb, BotSettings(max_question_chars=500)))
-    yield served.url
-    served.stop()
+    config = site_config(sample_kb.settings.data_dir, max_question_chars=500)
+    site = build_site(config, kb=sample_kb, triage=FixedTriage(), serve=True)
+    yield site.url
+    site.stop()
 
 
 def test_health_reports_the_indexed_articles(base_url, sample_kb) -> None:

@@ -19,18 +19,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
+from bot.store import SqlStore
 from bot.tickets.accounts import hash_password, seed_demo_accounts
-from bot.tickets.escalation import Escalation
 from bot.tickets.notify import Notifiers
-from bot.settings import BotSettings
-from bot.store import SqlStore, open_store
 from bot.tickets.records import Account, TicketDraft, utcnow
-from bot.tickets.triage.triage import build_triage
-from bot.web.app import create_app
 from bot.web.i18n import missing_keys
-from tests.conftest import free_port, serve_app
+from tests.conftest import free_port
+from tests.fakes import FixedTriage
+from tests.sites import build_site, site_config
 
 pytestmark = pytest.mark.e2e
 
@@ -47,46 +44,43 @@ class RecordingNotifier:
         self.sent.append((ticket.number, message.kind, message.text))
 
 
-def _serve(app) -> tuple[uvicorn.Server, threading.Thread, str]:
-    served = serve_app(app)
-    return served.server, served.thread, served.url
-
-
 @pytest.fixture(scope="module")
 def site(sample_kb, tmp_path_factory) -> Iterator[dict]:
     """The app on a fresh SQLite store, demo accounts seeded, a second employee, a Slack stand-in;
     and a second app on the same store with trusted-header SSO switched on."""
     folder = tmp_path_factory.mktemp("webapp")
-    settings = BotSettings(
-        database_url=f"sqlite:///{folder / 'desk.db'}",
-        triage_backend="classifier",
-        session_secret="test-secret-" + "x" * 32,
-    )
-    store = open_store(settings)
-    passwords = seed_demo_accounts(store)
-    passwords["employee2"] = "second-employee-pw"
-    store.add_account(Account("employee2", "employee"), hash_password("second-employee-pw"))
-    escalation = Escalation(store, build_triage(settings), settings)
+    values = {
+        "database_url": f"sqlite:///{folder / 'desk.db'}",
+        "triage_backend": "classifier",
+        "session_secret": "test-secret-" + "x" * 32,
+    }
     slack = RecordingNotifier()
     notifiers = Notifiers()
     notifiers.register("slack", slack)
-    app = create_app(sample_kb, settings, store=store, escalation=escalation, notifiers=notifiers)
-    sso_settings = settings.model_copy(
-        update={"sso_header": "X-Remote-User", "sso_groups_header": "X-Remote-Groups"}
+    config = site_config(sample_kb.settings.data_dir, **values)
+    web = build_site(config, kb=sample_kb, notifiers=notifiers, triage=FixedTriage(), serve=True)
+    store = web.store
+    passwords = seed_demo_accounts(store)
+    passwords["employee2"] = "second-employee-pw"
+    store.add_account(Account("employee2", "employee"), hash_password("second-employee-pw"))
+    sso_config = site_config(
+        sample_kb.settings.data_dir,
+        **values,
+        sso_header="X-Remote-User",
+        sso_groups_header="X-Remote-Groups",
     )
-    sso_app = create_app(sample_kb, sso_settings, store=store, escalation=escalation)
-    servers = [_serve(app), _serve(sso_app)]
+    escalation = web.services.escalation
+    sso = build_site(sso_config, kb=sample_kb, store=store, escalation=escalation, serve=True)
     yield {
-        "url": servers[0][2],
-        "sso_url": servers[1][2],
+        "url": web.url,
+        "sso_url": sso.url,
         "store": store,
-        "settings": settings,
+        "settings": config.bot,
         "passwords": passwords,
         "slack": slack,
     }
-    for server, thread, _ in servers:
-        server.should_exit = True
-        thread.join(10)
+    for served in (web, sso):
+        served.stop()
     store.close()
 
 
@@ -719,6 +713,9 @@ def _serve_cli(data: Path, port: int) -> tuple[subprocess.Popen, list[str]]:
         "SERVICEDESK_DATA_DIR": str(data),
         "SERVICEDESK_DATABASE_URL": f"sqlite:///{data / 'desk.db'}",
         "SERVICEDESK_ANSWER_BACKEND": "extractive",
+        # Not about answers or triage: no model to load, no classifier to embed examples for.
+        "SERVICEDESK_EMBEDDER": "hash",
+        "SERVICEDESK_TRIAGE_EMBEDDERS": "",
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli.main", "serve", "--port", str(port)],

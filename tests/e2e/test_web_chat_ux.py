@@ -1,8 +1,8 @@
 """The chat page's list of earlier conversations and sign-in throttling: the real app over HTTP.
 
 Throttling counts per client address too, so clients here connect from distinct loopback
-addresses (127.0.0.x) where a test needs them apart; each test gets a fresh throttle on a clock
-it can move.
+addresses (127.0.0.x) where a test needs them apart; the throttle runs on a clock the tests
+move, and each test starts a day after the last: every earlier failure and lockout has expired.
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ import httpx
 import pytest
 
 from bot.tickets.accounts import hash_password
-from bot.settings import BotSettings
-from bot.store import open_store
 from bot.tickets.records import Account
-from bot.web.app import create_app
+from bot.tickets.throttle import SignInThrottle
 from bot.web.i18n import texts
-from bot.web.throttle import SignInThrottle
-from tests.conftest import serve_app
+from tests.fakes import FakeClock, FixedTriage
+from tests.sites import build_site, site_config
 
 pytestmark = pytest.mark.e2e
 
@@ -37,37 +35,29 @@ ITEM = re.compile(
 def site(sample_kb, tmp_path_factory) -> Iterator[dict]:
     """The app on a fresh SQLite store with two employees and an agent."""
     folder = tmp_path_factory.mktemp("chatux")
-    settings = BotSettings(
+    config = site_config(
+        sample_kb.settings.data_dir,
         database_url=f"sqlite:///{folder / 'desk.db'}",
         triage_backend="classifier",
         session_secret="chatux-secret-" + "x" * 32,
     )
-    store = open_store(settings)
+    clock = FakeClock(0.0)  # the throttle's seconds
+    throttle = SignInThrottle(clock=clock)
+    built = build_site(config, kb=sample_kb, throttle=throttle, triage=FixedTriage(), serve=True)
+    store = built.store
     for name, password in PASSWORDS.items():
         role = "agent" if name == "agent" else "employee"
         store.add_account(Account(name, role), hash_password(password))  # type: ignore[arg-type]
-    app = create_app(sample_kb, settings, store=store)
-    served = serve_app(app)
-    yield {"url": served.url, "app": app, "store": store}
-    served.stop()
+    yield {"url": built.url, "store": store, "clock": clock}
+    built.stop()
     store.close()
 
 
-class Clock:
-    """The throttle's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock(site) -> Clock:
-    """A fresh throttle for this test, on a clock the test moves."""
-    moved = Clock()
-    site["app"].state.throttle = SignInThrottle(clock=moved)
+def clock(site) -> FakeClock:
+    """The throttle's clock, a day on: this test starts with no failure counted."""
+    moved = site["clock"]
+    moved.advance(days=1)
     return moved
 
 
@@ -190,7 +180,7 @@ def test_five_failures_lock_a_username_whether_or_not_it_exists(site, clock) -> 
         refused = api_sign_in(c, "lee", PASSWORDS["lee"])  # the right password, but too soon
         assert refused.status_code == 429
         assert c.get("/api/v1/session").status_code == 401
-        clock.now += 15 * 60 + 1
+        clock.advance(seconds=15 * 60 + 1)
         assert api_sign_in(c, "lee", PASSWORDS["lee"]).status_code == 200
 
 

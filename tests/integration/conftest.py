@@ -6,13 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.postgres import PostgresServer, start_postgres
+from tests.postgres import PostgresServer, PostgresUnavailable, start_postgres
 
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
-    """A private PostgreSQL server for the whole session (installed with apt-get if missing)."""
-    server = start_postgres()
+    """A private PostgreSQL server for the whole session (Debian's, from `make system-deps`)."""
+    try:
+        server = start_postgres()
+    except PostgresUnavailable as err:
+        pytest.fail(str(err), pytrace=False)
     yield server
     server.stop()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.desk.answer import Answer, Citation
-from bot.tickets.escalation import Escalation
 from bot.settings import BotSettings
 from bot.store import SqlStore, upgrade
+from bot.tickets.escalation import Escalation
 from bot.tickets.records import TicketQuery, TurnRecord
 from tests.fakes import FixedTriage
 
@@ -32,7 +32,8 @@ def _conversation(store: SqlStore, channel="web", thread_ref=""):
 
 
 def test_filing_twice_with_the_same_key_files_one_ticket(store) -> None:
-    escalation = Escalation(store, FixedTriage("network", "P2", "Network Operations"))
+    triage = FixedTriage("network", "P2", "Network Operations")
+    escalation = Escalation(store, triage, BotSettings())
     conversation = _conversation(store)
     draft = escalation.draft(conversation)
     draft.priority = "P1"  # the employee's edit
@@ -56,14 +57,14 @@ def test_filing_twice_with_the_same_key_files_one_ticket(store) -> None:
 
 
 def test_a_slack_thread_keeps_its_channel_and_thread(store) -> None:
-    escalation = Escalation(store, FixedTriage())
+    escalation = Escalation(store, FixedTriage(), BotSettings())
     conversation = _conversation(store, "slack", "C123:1700000000.000100")
     ticket = escalation.file(conversation, escalation.draft(conversation), "U42", "slack-key")
     assert (ticket.channel, ticket.thread_ref) == ("slack", "C123:1700000000.000100")
 
 
 def test_a_different_key_files_a_second_ticket(store) -> None:
-    escalation = Escalation(store, FixedTriage())
+    escalation = Escalation(store, FixedTriage(), BotSettings())
     conversation = _conversation(store)
     draft = escalation.draft(conversation)
     one = escalation.file(conversation, draft, "kim", "key-a")

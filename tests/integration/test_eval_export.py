@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.desk.answer import Answer, Citation
-from bot.tickets.escalation import Escalation
 from bot.settings import BotSettings
 from bot.store import SqlStore, upgrade
+from bot.tickets.escalation import Escalation
 from bot.tickets.records import ArticleDraft, TurnRecord
 from evals.datasets import load_dataset
 from evals.export import escalated_cases, parse_since
@@ -43,7 +43,7 @@ def _say(store, conversation_id: int, question: str, *cited: Citation) -> None:
 
 
 def _escalate(store, conversation_id: int, key: str):
-    escalation = Escalation(store, FixedTriage("network", "P3", "Network"))
+    escalation = Escalation(store, FixedTriage("network", "P3", "Network"), BotSettings())
     conversation = store.conversation(conversation_id)
     return escalation.file(conversation, escalation.draft(conversation), "kim", key)
 

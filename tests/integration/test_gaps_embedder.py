@@ -12,8 +12,8 @@ from bot.insights.gaps import knowledge_gaps
 from bot.settings import BotSettings
 from bot.store import open_store
 from bot.tickets.records import TicketDraft, TurnRecord, utcnow
-from retrieval.embedders import make_embedder
 from retrieval.settings import RetrievalSettings
+from tests.conftest import shared_embedder
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +45,8 @@ PARKING = [
 
 @pytest.fixture(scope="module")
 def embedder():
-    return make_embedder(RetrievalSettings(_env_file=None).embedder)
+    """The default embedder: the run's one instance of it."""
+    return shared_embedder(RetrievalSettings(_env_file=None).embedder)
 
 
 def test_declined_and_escalated_questions_form_two_gaps(tmp_path, embedder) -> None:

@@ -22,24 +22,11 @@ from bot.tickets.records import (
     TicketQuery,
     TurnRecord,
 )
+from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.integration
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -50,12 +37,12 @@ def db_url(request, tmp_path) -> str:
 
 
 @pytest.fixture()
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(T0)
 
 
 @pytest.fixture()
-def store(db_url: str, clock: Clock) -> Iterator[SqlStore]:
+def store(db_url: str, clock: FakeClock) -> Iterator[SqlStore]:
     sql = SqlStore(db_url, DEFAULT_SLA_HOURS, clock=clock)
     upgrade(sql.engine)
     yield sql
@@ -134,7 +121,7 @@ def test_bad_drafts_are_refused_and_nothing_is_filed(store: SqlStore) -> None:
     assert store.tickets(TicketQuery()) == []
 
 
-def test_due_times_follow_the_priority_from_filing(store: SqlStore, clock: Clock) -> None:
+def test_due_times_follow_the_priority_from_filing(store: SqlStore, clock: FakeClock) -> None:
     for priority, (response_h, resolution_h) in DEFAULT_SLA_HOURS.items():
         ticket = store.file_ticket(None, draft(priority), "kim", "web", f"sla-{priority}")
         assert ticket.created_at == T0
@@ -142,7 +129,7 @@ def test_due_times_follow_the_priority_from_filing(store: SqlStore, clock: Clock
         assert ticket.resolution_due == T0 + timedelta(hours=resolution_h)
 
 
-def test_breaches_are_judged_when_the_queue_is_read(store: SqlStore, clock: Clock) -> None:
+def test_breaches_are_judged_when_the_queue_is_read(store: SqlStore, clock: FakeClock) -> None:
     answered = file(store, "a", priority="P1")  # response due in 15 minutes, resolution in 4 h
     silent = file(store, "b", priority="P1")
     relaxed = file(store, "c", priority="P4")
@@ -167,7 +154,9 @@ def test_breaches_are_judged_when_the_queue_is_read(store: SqlStore, clock: Cloc
     assert not store.ticket(answered).breached(clock.now)
 
 
-def test_priority_change_recomputes_due_times_from_creation(store: SqlStore, clock: Clock) -> None:
+def test_priority_change_recomputes_due_times_from_creation(
+    store: SqlStore, clock: FakeClock
+) -> None:
     number = file(store, "p", priority="P4")
     clock.advance(hours=2)
     ticket = store.update_ticket(number, "agent", priority="P1")
@@ -191,7 +180,9 @@ def test_group_and_category_changes_are_audited(store: SqlStore) -> None:
     assert len(store.audit_events()) == 2
 
 
-def test_status_changes_leave_a_message_and_an_audit_event(store: SqlStore, clock: Clock) -> None:
+def test_status_changes_leave_a_message_and_an_audit_event(
+    store: SqlStore, clock: FakeClock
+) -> None:
     number = file(store, "s")
     clock.advance(hours=1)
     ticket = store.update_ticket(number, "agent", status="pending")
@@ -248,7 +239,7 @@ def test_first_reply_sets_first_response_and_opens_the_ticket(store: SqlStore) -
         store.add_message(number, TicketMessage("shout", "agent", "hi"))  # type: ignore[arg-type]
 
 
-def test_resolve_and_reopen_round_trip(store: SqlStore, clock: Clock) -> None:
+def test_resolve_and_reopen_round_trip(store: SqlStore, clock: FakeClock) -> None:
     number = file(store, "rr")
     clock.advance(hours=3)
     resolved = store.resolve(number, "agent", "VPN 프로필을 다시 받으세요")
@@ -277,7 +268,7 @@ def test_resolve_and_reopen_round_trip(store: SqlStore, clock: Clock) -> None:
     ]
 
 
-def test_queue_filters_and_order(store: SqlStore, clock: Clock) -> None:
+def test_queue_filters_and_order(store: SqlStore, clock: FakeClock) -> None:
     a = file(store, "qa", priority="P1", group="Network", requester="kim")
     clock.advance(minutes=1)
     b = file(store, "qb", priority="P3", group="Network", requester="lee")
@@ -348,7 +339,7 @@ def test_filing_from_a_conversation_marks_it(store: SqlStore) -> None:
     assert loaded.transcript == "U123: VPN이 안 돼요"
 
 
-def test_threads_and_listing_conversations(store: SqlStore, clock: Clock) -> None:
+def test_threads_and_listing_conversations(store: SqlStore, clock: FakeClock) -> None:
     first = store.start_conversation("slack", "U1", thread_ref="C1:111.1")
     store.add_turn(first.id, TurnRecord("user", "프린터가 안 돼요"))
     clock.advance(hours=1)
@@ -445,7 +436,7 @@ def test_accounts(store: SqlStore) -> None:
 
 def test_times_come_back_as_aware_utc(db_url: str) -> None:
     seoul = timezone(timedelta(hours=9))
-    clock = Clock(datetime(2025, 3, 3, 18, 0, tzinfo=seoul))
+    clock = FakeClock(datetime(2025, 3, 3, 18, 0, tzinfo=seoul))
     store = SqlStore(db_url, DEFAULT_SLA_HOURS, clock=clock)
     upgrade(store.engine)
     try:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.settings import BotSettings
-from bot.tickets.triage.triage import build_triage, load_embedders, load_examples
 from bot.tickets.triage.classifier import ClassifierTriage
+from bot.tickets.triage.triage import build_triage, load_embedders, load_examples
 
 pytestmark = pytest.mark.integration
 
@@ -31,8 +31,8 @@ CLEAR = [
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("triage-cache")
+def cache_dir(triage_vectors) -> Path:
+    return triage_vectors
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,8 @@ def test_training_again_with_cached_vectors_takes_seconds(triage, cache_dir) -> 
     settings = BotSettings()
     examples = load_examples(settings.triage_examples)
     started = time.perf_counter()
-    again = ClassifierTriage(examples, None, load_embedders(settings.triage_embedders), cache_dir)
+    again = ClassifierTriage(
+        examples, settings.assignment_groups, load_embedders(settings.triage_embedders), cache_dir
+    )
     assert time.perf_counter() - started < 10
     assert again.suggest(CLEAR[0][0]) == triage.suggest(CLEAR[0][0])

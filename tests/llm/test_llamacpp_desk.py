@@ -7,7 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from typer.testing import CliRunner
 
+from bot.cli.main import app
 from bot.desk.answer_check import citations_in
 from bot.text.language import hangul_ratio
 from tests.conftest import free_port
@@ -80,19 +82,26 @@ def test_engine_killed_mid_answer_still_gets_a_reply(sample_kb, tmp_path) -> Non
 
 
 def test_cli_serves_the_model_and_answers_through_it(sample_kb, tmp_path) -> None:
+    # `llm serve` in a process of its own, as it runs; the commands that talk to it through
+    # Typer's runner.
     port = free_port()
     env = {
-        **os.environ,
         "SERVICEDESK_LLM_PORT": str(port),
         "SERVICEDESK_LLM_MODELS_DIR": str(MODELS),
         "SERVICEDESK_LLM_TEMPERATURE": "0",
         "SERVICEDESK_DATA_DIR": str(sample_kb.settings.data_dir),
         "SERVICEDESK_ANSWER_DEADLINE_S": "120",
     }
-    cli = [sys.executable, "-m", "bot.cli.main"]
+
+    def cli(*args: str):
+        done = CliRunner().invoke(app, list(args), env=env)
+        if done.exception is not None and not isinstance(done.exception, SystemExit):
+            raise done.exception
+        return done
+
     server = subprocess.Popen(
-        [*cli, "llm", "serve", "--log-dir", str(tmp_path)],
-        env=env,
+        [sys.executable, "-m", "bot.cli.main", "llm", "serve", "--log-dir", str(tmp_path)],
+        env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -104,19 +113,13 @@ def test_cli_serves_the_model_and_answers_through_it(sample_kb, tmp_path) -> Non
             if "listening on" in line or server.poll() is not None:
                 break
         assert any(f"listening on http://127.0.0.1:{port}/v1" in ln for ln in lines), lines
-        status = subprocess.run([*cli, "llm", "status"], env=env, capture_output=True, text=True)
-        assert status.returncode == 0 and "ready" in status.stdout
-        asked = subprocess.run(
-            [*cli, "ask", "How do I reset my password?", "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert asked.returncode == 0, asked.stderr
+        status = cli("llm", "status")
+        assert status.exit_code == 0 and "ready" in status.stdout
+        asked = cli("ask", "How do I reset my password?", "--json")
+        assert asked.exit_code == 0, asked.stderr
         assert '"backend": "llm"' in asked.stdout and "KB-ACCOUNT-001-en" in asked.stdout
     finally:
         server.terminate()
         server.wait(30)
-    down = subprocess.run([*cli, "llm", "status"], env=env, capture_output=True, text=True)
-    assert down.returncode == 1 and "down" in down.stdout
+    down = cli("llm", "status")
+    assert down.exit_code == 1 and "down" in down.stdout

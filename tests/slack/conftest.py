@@ -5,27 +5,23 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 
+from bot.settings import SAMPLE_KB, SlackSettings
+from bot.store import SqlStore
 from bot.tickets.accounts import seed_demo_accounts
-from bot.desk.desk import Desk
 from bot.tickets.escalation import Escalation
-from bot.settings import SAMPLE_KB, BotSettings
-from bot.slack.settings import SlackSettings
-from bot.store import SqlStore, open_store
-from bot.tickets.triage.triage import build_triage
-from bot.web.app import create_app
-from bot.wiring import build_chat_model, build_retriever
+from bot.wiring import Config, build_chat_model
 from ingest.pipeline import Ingestor
 from llm_server.settings import LLMSettings
 from retrieval.knowledge_base import KnowledgeBase
-from tests.conftest import QUIET, free_port, make_kb, serve_app
+from tests.conftest import QUIET, free_port, make_kb
+from tests.fakes import FixedTriage
+from tests.sites import build_site, site_config
 from tests.slack.signed import SlackSender
 from tests.slack.slack_api import SlackApi
 
@@ -56,12 +52,6 @@ class SlackSite:
     api: SlackApi
     sender: SlackSender
     passwords: dict[str, str]
-
-
-def serve(app) -> tuple[uvicorn.Server, threading.Thread, str]:
-    """Run ``app`` with uvicorn on a free port in a thread; its server, thread and URL."""
-    served = serve_app(app)
-    return served.server, served.thread, served.url
 
 
 def slack_settings(api: SlackApi, **overrides) -> SlackSettings:
@@ -106,60 +96,54 @@ def slack_api() -> Iterator[SlackApi]:
     api.stop()
 
 
-def _bot_settings(folder) -> BotSettings:
-    return BotSettings(
-        _env_file=None,
+def _config(kb: KnowledgeBase, folder, **bot) -> Config:
+    return site_config(
+        kb.settings.data_dir,
         database_url=f"sqlite:///{folder / 'desk.db'}",
         triage_backend="classifier",
         session_secret="slack-test-secret-" + "x" * 32,
         public_url=PUBLIC_URL,
+        **bot,
     )
 
 
 @pytest.fixture(scope="module")
 def slack_site(slack_kb, slack_api, tmp_path_factory) -> Iterator[SlackSite]:
-    """The web app with the Slack bot in HTTP mode, extractive answers, classifier triage."""
-    settings = _bot_settings(tmp_path_factory.mktemp("slack"))
-    store = open_store(settings)
-    passwords = seed_demo_accounts(store)
-    escalation = Escalation(store, build_triage(settings), settings)
-    app = create_app(
-        slack_kb, settings, store=store, escalation=escalation, slack=slack_settings(slack_api)
-    )
-    server, thread, url = serve(app)
-    sender = SlackSender(url, SIGNING_SECRET)
-    yield SlackSite(url, store, slack_api, sender, passwords)
+    """The web app with the Slack bot in HTTP mode, extractive answers, a fixed triage (the
+    Slack side is under test here, not the classifier)."""
+    config = _config(slack_kb, tmp_path_factory.mktemp("slack"))
+    site = build_site(config, kb=slack_kb, slack=slack_settings(slack_api), triage=FixedTriage())
+    passwords = seed_demo_accounts(site.store)
+    site.serve()
+    sender = SlackSender(site.url, SIGNING_SECRET)
+    yield SlackSite(site.url, site.store, slack_api, sender, passwords)
     sender.close()
-    server.should_exit = True
-    thread.join(10)
-    store.close()
+    site.stop()
+    site.store.close()
 
 
 @pytest.fixture(scope="module")
 def llm_down_site(slack_kb, slack_api, slack_site, tmp_path_factory) -> Iterator[SlackSite]:
     """A second app on the same store whose Desk uses an LLM endpoint nobody listens on."""
-    settings = _bot_settings(tmp_path_factory.mktemp("llm-down")).model_copy(
-        update={"answer_backend": "llm"}
-    )
+    config = _config(slack_kb, tmp_path_factory.mktemp("llm-down"), answer_backend="llm")
     dead = LLMSettings(
         _env_file=None, engine="external", base_url=f"http://127.0.0.1:{free_port()}/v1"
     )
-    desk = Desk(build_retriever(slack_kb), settings, build_chat_model(dead, settings))
-    escalation = Escalation(slack_site.store, build_triage(settings), settings)
-    app = create_app(
-        slack_kb,
-        settings,
-        desk=desk,
-        store=slack_site.store,
-        escalation=escalation,
+    store = slack_site.store
+    # Tickets are drafted without the LLM, as on the first site: only the answers need it.
+    site = build_site(
+        config,
+        kb=slack_kb,
+        store=store,
+        chat=build_chat_model(dead, config.bot),
+        escalation=Escalation(store, FixedTriage(), config.bot),
         slack=slack_settings(slack_api),
+        serve=True,
     )
-    server, thread, url = serve(app)
-    sender = SlackSender(url, SIGNING_SECRET)
-    yield SlackSite(url, slack_site.store, slack_api, sender, slack_site.passwords)
+    sender = SlackSender(site.url, SIGNING_SECRET)
+    yield SlackSite(site.url, store, slack_api, sender, slack_site.passwords)
     sender.close()
-    server.should_exit = True
-    thread.join(10)
+    site.stop()
 
 
 class Agent:

@@ -6,28 +6,27 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from fastapi import FastAPI
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_sdk.socket_mode.request import SocketModeRequest
 
-from bot.tickets.accounts import hash_password
-from bot.tickets.conversations import ConversationService
 from bot.desk.desk import Desk
-from bot.tickets.escalation import Escalation
-from bot.tickets.notify import Notifiers
-from bot.settings import DEFAULT_SLA_HOURS, BotSettings
+from bot.settings import DEFAULT_SLA_HOURS, BotSettings, SlackConfigError
 from bot.slack.app import SlackServices, build_bot, build_slack_app, web_client
 from bot.slack.events import Question
 from bot.slack.notifier import SlackNotifier
-from bot.slack.settings import SlackConfigError
 from bot.slack.web import install_slack
 from bot.store import SqlStore, upgrade
+from bot.tickets.accounts import hash_password
+from bot.tickets.casework import Casework
+from bot.tickets.conversations import ConversationService
+from bot.tickets.escalation import Escalation
 from bot.tickets.records import Account, TicketMessage
-from bot.tickets.triage.triage import build_triage
-from tests.fakes import StaticRetriever, make_hit
+from tests.fakes import FixedTriage, HashEmbeddings, StaticRetriever, make_hit
+from tests.sites import Site, build_site, site_config
 from tests.slack.conftest import EMPLOYEE, IT_STAFF, slack_settings
 from tests.slack.signed import fresh_id, fresh_ts
 from tests.slack.slack_api import SlackApi
@@ -72,8 +71,8 @@ def store(tmp_path) -> Iterator[SqlStore]:
 def services(store: SqlStore, retriever) -> SlackServices:
     settings = BotSettings(_env_file=None, answer_backend="extractive", triage_backend="classifier")
     desk = Desk(retriever, settings)
-    escalation = Escalation(store, build_triage(settings), settings)
-    return SlackServices(ConversationService(desk, store), escalation, store, desk)
+    escalation = Escalation(store, FixedTriage(), settings)
+    return SlackServices(ConversationService(desk, store), escalation, store, desk, Casework(store))
 
 
 def question(channel: str = "C0TEAM001", text: str = "VPN이 자꾸 끊겨요") -> Question:
@@ -230,20 +229,21 @@ def test_the_notifier_posts_replies_and_statuses_but_never_notes(api) -> None:
     assert "Try again" in calls[0].args["text"]
 
 
-def _web_app() -> FastAPI:
-    web = FastAPI()
-    web.state.notifiers = Notifiers()
-    web.state.settings = BotSettings(_env_file=None)
-    return web
+def _web_site(folder: Path) -> Site:
+    """A web app on fakes (hash embedder, fixed triage), its data in ``folder``."""
+    return build_site(site_config(folder), embedder=HashEmbeddings(), triage=FixedTriage())
 
 
-def test_serve_in_socket_mode_only_takes_agent_replies_to_slack(api) -> None:
-    web = _web_app()
-    assert install_slack(web, slack_settings(api, mode="socket")) is None
-    assert isinstance(web.state.notifiers.notifier("slack"), SlackNotifier)
-    assert "/slack/events" not in [route.path for route in web.routes]
-    off = _web_app()
-    assert install_slack(off, slack_settings(api, bot_token="")) is None
-    assert off.state.notifiers.notifier("slack") is None
+def test_serve_in_socket_mode_only_takes_agent_replies_to_slack(api, tmp_path) -> None:
+    web = _web_site(tmp_path / "socket")
+    assert install_slack(web.app, web.services, slack_settings(api, mode="socket")) is None
+    assert isinstance(web.services.notifiers.notifier("slack"), SlackNotifier)
+    assert "/slack/events" not in [getattr(route, "path", "") for route in web.app.routes]
+    off = _web_site(tmp_path / "off")
+    assert install_slack(off.app, off.services, slack_settings(api, bot_token="")) is None
+    assert off.services.notifiers.notifier("slack") is None
+    unsigned = _web_site(tmp_path / "unsigned")
     with pytest.raises(SlackConfigError, match="SIGNING_SECRET"):
-        install_slack(_web_app(), slack_settings(api, signing_secret=""))
+        install_slack(unsigned.app, unsigned.services, slack_settings(api, signing_secret=""))
+    for site in (web, off, unsigned):
+        site.services.close()

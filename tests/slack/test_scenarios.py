@@ -313,10 +313,12 @@ def test_a_follow_up_while_the_ticket_is_open_goes_to_the_agent(slack_site) -> N
         lambda: slack_site.api.calls_to("reactions.add", timestamp=follow),
         what="the follow-up marked as received",
     )
-    messages = slack_site.store.ticket(number).messages
-    assert [(m.kind, m.text) for m in messages if m.kind == "employee"] == [
-        ("employee", "It started after the update")
+    ticket = slack_site.store.ticket(number)
+    # Recorded through Casework as the web records it: the requester's own message.
+    assert [(m.kind, m.author, m.text) for m in ticket.messages if m.kind == "employee"] == [
+        ("employee", ticket.requester, "It started after the update")
     ]
+    assert ticket.requester == "emp@corp.example"
 
 
 def test_a_slack_retry_never_answers_twice(slack_site) -> None:

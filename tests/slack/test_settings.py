@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.slack.settings import SLACK_API_URL, SlackConfigError, SlackSettings
+from bot.settings import SLACK_API_URL, SlackConfigError, SlackSettings
 
 pytestmark = [pytest.mark.unit, pytest.mark.slack]
 

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.settings import DEFAULT_SLA_HOURS
+from bot.store import SqlStore, upgrade
 from bot.tickets.accounts import (
     ALPHABET,
     authenticate,
@@ -13,9 +15,8 @@ from bot.tickets.accounts import (
     hash_password,
     seed_demo_accounts,
     verify_password,
+    vouched_account,
 )
-from bot.settings import DEFAULT_SLA_HOURS
-from bot.store import SqlStore, upgrade
 from bot.tickets.records import Account
 
 pytestmark = pytest.mark.unit
@@ -83,3 +84,11 @@ def test_authenticate_refuses_wrong_unknown_inactive_and_passwordless(store: Sql
     assert authenticate(store, "slack-user", "") is None
     store.update_account("kim", active=False)
     assert authenticate(store, "kim", "right") is None
+
+
+def test_someone_the_proxy_vouches_for_becomes_an_employee_once(store) -> None:
+    first = vouched_account(store, "kim", ["vpn-users"])
+    assert first is not None and first.role == "employee" and first.groups == ["vpn-users"]
+    again = vouched_account(store, "kim", None)
+    assert again is not None and again.id == first.id and len(store.accounts()) == 1
+    assert vouched_account(store, "kim", ["finance"]).groups == ["finance"]  # the proxy's, now

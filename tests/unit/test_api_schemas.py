@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, TypeAdapter
 
-from bot.insights.analytics import build_dashboard
 from bot.desk.answer import Answer, Citation
+from bot.insights.analytics import build_dashboard
 from bot.library.library import FileResult
 from bot.tickets.records import (
     Account,

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.desk.answer import Answer, Citation
-from bot.tickets.escalation import Escalation, extractive_summary, parse_summary_reply
 from bot.settings import BotSettings
 from bot.store import SqlStore, upgrade
+from bot.tickets.escalation import Escalation, extractive_summary, parse_summary_reply
 from bot.tickets.records import Conversation, InvalidChange, TicketDraft, TurnRecord
 from tests.fakes import FixedTriage, ScriptedChatModel
 

@@ -170,7 +170,7 @@ def test_the_slack_alert_says_what_spiked_and_where_to_look() -> None:
 def test_the_ops_channel_must_be_a_channel_id() -> None:
     from pydantic import ValidationError
 
-    from bot.slack.settings import SlackSettings
+    from bot.settings import SlackSettings
 
     assert SlackSettings(_env_file=None, ops_channel=" C0OPS01 ").ops_channel == "C0OPS01"
     with pytest.raises(ValidationError, match="ops_channel"):

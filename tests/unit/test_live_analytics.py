@@ -13,8 +13,8 @@ import pytest
 
 from bot.insights.analytics import build_dashboard
 from bot.insights.outcomes import classify
-from bot.tickets.sla import sla_outcome
 from bot.tickets.records import Conversation, Feedback, Ticket, TurnRecord
+from bot.tickets.sla import sla_outcome
 from bot.web import schemas
 from bot.web.admin.analytics_api import analytics_dict
 from bot.web.schemas.analytics import Analytics

@@ -9,16 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.settings import BotSettings
-from bot.tickets.triage.triage import (
-    Example,
-    ExamplesError,
-    LLMTriage,
-    build_triage,
-    load_examples,
-    parse_triage_reply,
-    rule_priority,
-)
 from bot.tickets.triage.classifier import ClassifierTriage
+from bot.tickets.triage.examples import Example, ExamplesError, load_examples
+from bot.tickets.triage.suggestion import rule_priority
+from bot.tickets.triage.triage import LLMTriage, build_triage, parse_triage_reply
 from tests.fakes import HashEmbeddings, ScriptedChatModel
 
 pytestmark = pytest.mark.unit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import TRIAGE_EXAMPLES
-from bot.tickets.triage.triage import Example, ExamplesError
+from bot.tickets.triage.examples import Example, ExamplesError
 from evals.triage_eval import format_triage, resolve_triage_dataset, run_triage_eval, scores
 from tests.fakes import FixedTriage
 

@@ -7,15 +7,16 @@ import time
 
 import pytest
 
-from bot.tickets.conversations import ConversationService
 from bot.desk.desk import Desk
-from bot.tickets.notify import Notifiers
 from bot.settings import BotSettings
 from bot.store import open_store
+from bot.tickets.conversations import ConversationService
+from bot.tickets.notify import Notifiers
 from bot.tickets.records import Account, NotFound, TicketDraft, TicketMessage
 from bot.web.auth import allowed
 from bot.web.login import safe_next
-from bot.web.sessions import decode_session, encode_session, load_session_secret, new_session
+from bot.web.sessions import decode_session, encode_session, new_session
+from bot.wiring import load_session_secret
 from tests.fakes import StaticRetriever, make_hit
 
 pytestmark = pytest.mark.unit

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from bot.web.throttle import SignInThrottle, minutes
+from bot.tickets.throttle import SignInThrottle, minutes
+from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.unit
 
 MINUTE = 60.0
 
 
-class Clock:
-    """Seconds that only move when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(1000.0)  # seconds that only move when the test says so
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def throttle(clock: Clock) -> SignInThrottle:
+def throttle(clock: FakeClock) -> SignInThrottle:
     return SignInThrottle(clock=clock)
 
 
@@ -44,9 +35,9 @@ def test_the_fifth_failure_locks_the_username_for_fifteen_minutes(throttle, cloc
     assert throttle.retry_after("kim", "10.0.0.1") == 15 * MINUTE
     assert throttle.retry_after("kim", "10.0.0.2") > 0  # from anywhere
     assert throttle.retry_after(" KIM ", "10.0.0.3") > 0  # spelled any way
-    clock.now += 10 * MINUTE
+    clock.advance(seconds=10 * MINUTE)
     assert throttle.retry_after("kim", "10.0.0.2") == 5 * MINUTE
-    clock.now += 5 * MINUTE + 1
+    clock.advance(seconds=5 * MINUTE + 1)
     assert throttle.retry_after("kim", "10.0.0.2") == 0
     fail(throttle, "kim", "10.0.0.2", 4)  # the lockout's end starts a fresh count
     assert throttle.retry_after("kim", "10.0.0.2") == 0
@@ -54,7 +45,7 @@ def test_the_fifth_failure_locks_the_username_for_fifteen_minutes(throttle, cloc
 
 def test_failures_older_than_the_window_do_not_count(throttle, clock) -> None:
     fail(throttle, "kim", "10.0.0.1", 4)
-    clock.now += 15 * MINUTE + 1
+    clock.advance(seconds=15 * MINUTE + 1)
     fail(throttle, "kim", "10.0.0.1", 4)
     assert throttle.retry_after("kim", "10.0.0.1") == 0
 
@@ -88,7 +79,7 @@ def test_memory_stays_bounded_and_lockouts_are_forgotten_last(clock) -> None:
     throttle = SignInThrottle(clock=clock, max_keys=10)
     fail(throttle, "old", "10.0.0.1", 5)  # locked out, and the oldest counters
     for n in range(100):
-        clock.now += 1
+        clock.advance(seconds=1)
         throttle.failed(f"user{n}", f"10.1.0.{n}")
         assert len(throttle) <= 10
     assert throttle.retry_after("old", "10.9.9.9") > 0

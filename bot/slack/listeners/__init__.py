@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from slack_bolt import App
 
 from bot.slack.listeners import actions, commands, messages, views
-
-if TYPE_CHECKING:
-    from slack_bolt import App
-
-    from bot.slack.app import SlackBot
+from bot.slack.runtime import SlackBot
 
 
 def register_listeners(app: App, bot: SlackBot) -> None:

@@ -4,21 +4,17 @@ person opens the ticket modal prefilled with the AI's draft. Only the asker may 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
+from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.tickets.escalation import conversation_language, questions
 from bot.slack.blocks import ESCALATE, NOT_HELPFUL, RESOLVED, ButtonRef, feedback_given
 from bot.slack.events import parse_thread_ref
 from bot.slack.modal import ModalContext, loading_view, ticket_view
+from bot.slack.runtime import SlackBot
 from bot.slack.texts import say
+from bot.tickets.escalation import conversation_language, questions
 from bot.tickets.records import Account, Conversation, NotFound, TicketDraft
-
-if TYPE_CHECKING:
-    from slack_bolt import App
-
-    from bot.slack.app import SlackBot
 
 log = logging.getLogger(__name__)
 NOTES = {"resolved": "marked_resolved", "not_helpful": "marked_not_helpful"}

@@ -3,16 +3,12 @@ messages (where their groups apply), in a thread they can follow up in."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from slack_bolt import App
 
-from bot.text.language import detect_language
 from bot.slack.events import slack_to_plain
+from bot.slack.runtime import SlackBot
 from bot.slack.texts import say
-
-if TYPE_CHECKING:
-    from slack_bolt import App
-
-    from bot.slack.app import SlackBot
+from bot.text.language import detect_language
 
 COMMAND = "/helpdesk"
 

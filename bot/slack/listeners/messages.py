@@ -4,14 +4,10 @@ worked out in a lazy listener."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from slack_bolt import App
 
 from bot.slack.events import Question, looks_like_question, mentions, question_from_event
-
-if TYPE_CHECKING:
-    from slack_bolt import App
-
-    from bot.slack.app import SlackBot
+from bot.slack.runtime import SlackBot
 
 
 def register(app: App, bot: SlackBot) -> None:

@@ -5,17 +5,14 @@ number and link."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+
+from slack_bolt import App
 
 from bot.slack.blocks import ticket_filed
 from bot.slack.modal import CALLBACK_ID, field_errors, read_submission
+from bot.slack.runtime import SlackBot
 from bot.slack.texts import say
 from bot.tickets.records import InvalidChange, NotFound, Ticket
-
-if TYPE_CHECKING:
-    from slack_bolt import App
-
-    from bot.slack.app import SlackBot
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from bot.settings import AppSettings, BotSettings
+from bot.store import database_url, ensure_sqlite_folder
 from bot.store.columns import UtcDateTime
 from bot.store.engine import make_engine
 from bot.store.schema import Base
@@ -18,9 +20,11 @@ def _database_url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from bot.settings import BotSettings
-
-    return BotSettings().database_url
+    # Run as the ``alembic`` command: this module is that entry point, so it reads the settings
+    # (as the app does: no URL means SQLite in the data folder).
+    url = database_url(BotSettings(), AppSettings().data_dir)
+    ensure_sqlite_folder(url)
+    return url
 
 
 def _render_item(kind: str, obj: object, _context: object) -> str | bool:

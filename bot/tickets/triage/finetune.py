@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.embedders import sentence_model_path
+
 log = logging.getLogger(__name__)
 
 # Fewer Latin-script examples than this, or fewer per category than _MIN_PER_CATEGORY: the
@@ -47,12 +49,6 @@ class FineTuneRecipe:
 def recipe_for(model: str) -> FineTuneRecipe | None:
     """The default recipe fine-tuning ``model`` (a setting's value); None when it is empty."""
     return FineTuneRecipe(model=model) if model else None
-
-
-def _model_path(model: str) -> str:
-    from retrieval.embedders import sentence_model_path
-
-    return sentence_model_path(model)
 
 
 class FineTunedEncoder:
@@ -100,7 +96,7 @@ class FineTunedEncoder:
         from transformers import AutoModel, AutoTokenizer
 
         torch.manual_seed(self.recipe.seed)
-        path = _model_path(self.recipe.model)
+        path = sentence_model_path(self.recipe.model)
         self._tokenizer = AutoTokenizer.from_pretrained(path)
         encoder = AutoModel.from_pretrained(path)
         self._net = _classifier(encoder, len(self.classes_))
@@ -148,7 +144,12 @@ class FineTunedEncoder:
             return None
         digest = hashlib.sha256(
             json.dumps(
-                [asdict(self.recipe), _model_path(self.recipe.model), list(texts), list(labels)],
+                [
+                    asdict(self.recipe),
+                    sentence_model_path(self.recipe.model),
+                    list(texts),
+                    list(labels),
+                ],
                 ensure_ascii=False,
             ).encode()
         ).hexdigest()[:16]

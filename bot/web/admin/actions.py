@@ -1,33 +1,26 @@
 """What the admin pages and the admin JSON API share: the library, uploads, drafts, audit.
 
-Each action here does the work and audits it (``store.audit``); the routers only translate
-between HTTP and these functions.
+Draft review and the audit record are the library's rules (``bot.library.review``); this module
+adds what is HTTP's (multipart uploads, status codes) and the routers only call it.
 """
 
 from __future__ import annotations
 
 import shutil
-import threading
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from bot.insights.analytics import Dashboard, build_dashboard
+from bot.library import review
 from bot.library.library import FileResult, Library
-from bot.tickets.records import (
-    Account,
-    ArticleDraft,
-    AuditEvent,
-    NotFound,
-    TicketQuery,
-    TicketStore,
-    utcnow,
-)
+from bot.library.review import DraftReviewed
+from bot.library.review import audit as audit  # the routers audit through here
+from bot.library.review import audit_upload as audit_upload
 from bot.library.uploads import (
     UploadLimits,
     UploadRejected,
@@ -36,29 +29,17 @@ from bot.library.uploads import (
     ensure_space,
     safe_name,
 )
+from bot.tickets.records import (
+    Account,
+    ArticleDraft,
+    InvalidChange,
+    TicketQuery,
+    TicketStore,
+    utcnow,
+)
 
 FILE_FIELDS = ("files", "file")
 MAX_FILES = 1000
-_library_guard = threading.Lock()
-
-
-def get_library(request: Request) -> Library:
-    """The app's :class:`Library`, made on first use (one per app: one ingest lock)."""
-    state = request.app.state
-    with _library_guard:
-        library = getattr(state, "library", None)
-        if library is None:
-            limits = UploadLimits.from_mb(state.settings.max_upload_mb)
-            library = state.library = Library(state.kb, limits)
-    return library
-
-
-LibraryDep = Annotated[Library, Depends(get_library)]
-
-
-def audit(store: TicketStore, actor: Account, action: str, target: str, **detail) -> None:
-    """Record an admin action."""
-    store.audit(AuditEvent(actor=actor.username, action=action, target=target, detail=detail))
 
 
 def rejected(err: UploadRejected) -> HTTPException:
@@ -168,27 +149,7 @@ async def receive_upload(request: Request, library: Library) -> list[FileResult]
         raise
 
 
-def audit_upload(store: TicketStore, actor: Account, results: list[FileResult]) -> None:
-    """Record what an upload did, file by file."""
-    names = ", ".join(r.name for r in results)[:200]
-    audit(
-        store,
-        actor,
-        "article.upload",
-        names,
-        files=[{"name": r.name, "status": r.status, "articles": r.articles} for r in results],
-    )
-
-
 # -- drafts ----------------------------------------------------------------------------------
-
-
-def find_draft(store: TicketStore, draft_id: int) -> ArticleDraft:
-    """The draft ``draft_id`` (any status), or NotFound."""
-    for draft in store.drafts(status=None):
-        if draft.id == draft_id:
-            return draft
-    raise NotFound(f"no draft {draft_id}")
 
 
 def approve_draft(
@@ -199,34 +160,21 @@ def approve_draft(
     title: str | None = None,
     body: str | None = None,
 ) -> tuple[ArticleDraft, FileResult]:
-    """Publish a pending draft (with the admin's edits) and mark it approved.
-
-    A draft whose article fails to load or index stays pending; nothing is lost.
-    """
-    draft = find_draft(store, draft_id)
-    if draft.status != "pending":
-        raise HTTPException(409, f"draft {draft_id} is already {draft.status}")
-    title = (title if title is not None else draft.title).strip()
-    body = (body if body is not None else draft.body).strip()
-    if not title or not body:
-        raise HTTPException(422, "a title and a body are needed")
-    result = library.publish(draft, title, body)
-    if not result.ok:
-        audit(store, actor, "draft.approve_failed", str(draft_id), reason=result.reason)
-        return draft, result
-    article_id = result.articles[0]
-    draft = store.set_draft_status(draft_id, "approved", actor.username, article_id=article_id)
-    if (title, body) != (draft.title.strip(), draft.body.strip()):
-        audit(store, actor, "draft.edit", str(draft_id), article_id=article_id)
-    return draft, result
+    """Publish a pending draft (with the admin's edits): ``review.approve_draft`` over HTTP."""
+    try:
+        return review.approve_draft(store, library, actor, draft_id, title, body)
+    except DraftReviewed as err:
+        raise HTTPException(409, str(err)) from err
+    except InvalidChange as err:
+        raise HTTPException(422, str(err)) from err
 
 
 def reject_draft(store: TicketStore, actor: Account, draft_id: int) -> ArticleDraft:
-    """Reject a pending draft (the store audits it)."""
-    draft = find_draft(store, draft_id)
-    if draft.status != "pending":
-        raise HTTPException(409, f"draft {draft_id} is already {draft.status}")
-    return store.set_draft_status(draft_id, "rejected", actor.username)
+    """Reject a pending draft: ``review.reject_draft`` over HTTP."""
+    try:
+        return review.reject_draft(store, actor, draft_id)
+    except DraftReviewed as err:
+        raise HTTPException(409, str(err)) from err
 
 
 def draft_dict(draft: ArticleDraft) -> dict:

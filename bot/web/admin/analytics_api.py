@@ -3,8 +3,8 @@
 FCR confirmed and potential (72-hour come-back window), escalated, returned ("reopened"
 conversations), deflection, CSAT, reopened tickets and SLA compliance, overall, per channel and
 per ISO week, over the last ``days`` days and optionally one channel. Computed by
-:func:`bot.insights.analytics.build_dashboard`; the admin dashboard shows the same figures. Agents and
-admins may read them (401 signed out, 403 for employees).
+:func:`bot.insights.analytics.build_dashboard`; the admin dashboard shows the same figures.
+Agents and admins may read them (401 signed out, 403 for employees).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from bot.insights.analytics import Dashboard, Figures
-from bot.web.admin.pages import actions
+from bot.web.admin import actions
 from bot.web.auth import AgentDep
 from bot.web.deps import StoreDep
 from bot.web.schemas import errors

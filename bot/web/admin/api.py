@@ -12,12 +12,11 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from bot.tickets.records import NotFound
 from bot.library.uploads import UploadRejected
-from bot.web.admin.pages import actions
-from bot.web.admin.actions import LibraryDep
+from bot.tickets.records import NotFound
+from bot.web.admin import actions
 from bot.web.auth import AdminDep
-from bot.web.deps import StoreDep
+from bot.web.deps import LibraryDep, StoreDep
 from bot.web.schemas import (
     ArticleDetail,
     ArticleDraft,

@@ -13,14 +13,14 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.library.library import FileResult
-from bot.tickets.records import NotFound
 from bot.library.uploads import UploadRejected
-from bot.web.admin.pages import actions
-from bot.web.admin.pages import analytics_api, api, insights
-from bot.web.admin.actions import LibraryDep
+from bot.tickets.records import NotFound
+from bot.web.admin import actions, analytics_api
+from bot.web.admin import api as admin_api
+from bot.web.admin import insights as admin_insights
 from bot.web.admin.views import charts, kpis
 from bot.web.auth import AdminDep, language
-from bot.web.deps import StoreDep
+from bot.web.deps import IncidentsDep, LibraryDep, QuestionsDep, SettingsDep, StoreDep
 from bot.web.i18n import texts
 from bot.web.pages import render
 
@@ -30,12 +30,20 @@ Days = Annotated[int, Query(ge=1, le=3650)]
 
 
 @pages.get("", response_class=HTMLResponse)
-def dashboard_page(request: Request, account: AdminDep, store: StoreDep, days: Days = 90):
+def dashboard_page(
+    request: Request,
+    account: AdminDep,
+    store: StoreDep,
+    questions: QuestionsDep,
+    settings: SettingsDep,
+    monitor: IncidentsDep,
+    days: Days = 90,
+):
     """The dashboard: headline figures, weekly lines, bars, per-channel table, top declines."""
     dash = actions.dashboard(store, days)
     t = render_texts(request)
-    gaps = admin_insights.gaps_of(request, store, days)
-    incidents = admin_insights.active_incidents(request)
+    gaps = admin_insights.gaps_of(questions, store, settings, days)
+    incidents = admin_insights.active_incidents(monitor)
     return render(
         request,
         "admin_dashboard.html",

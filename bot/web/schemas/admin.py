@@ -1,5 +1,5 @@
-"""The admin API's responses (``bot.web.admin.api``): dashboard figures (``bot.insights.analytics``),
-articles, upload results, drafts and the audit log."""
+"""The admin API's responses (``bot.web.admin.api``): dashboard figures
+(``bot.insights.analytics``), articles, upload results, drafts and the audit log."""
 
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ class Compliance(ApiModel):
 
 
 class SlaCompliance(ApiModel):
-    """Compliance with the first-response target, the resolution target and both (bot.tickets.sla)."""
+    """Compliance with the first-response target, the resolution target and both
+    (``bot.tickets.sla``)."""
 
     response: Compliance
     resolution: Compliance

