@@ -8,16 +8,19 @@ required only when the bot is started (:meth:`SlackSettings.require`).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+import limits
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SAMPLE_KB = Path(__file__).resolve().parent.parent / "ingest" / "sample_kb"
 TRIAGE_EXAMPLES = Path(__file__).resolve().parent / "tickets" / "triage" / "examples.jsonl"
+MIN_SECRET_BYTES = 32  # shortest session secret accepted as an HMAC key
 # ITIL-style targets in hours (first response, resolution); override per site.
 DEFAULT_SLA_HOURS = {"P1": (0.25, 4.0), "P2": (1.0, 8.0), "P3": (4.0, 24.0), "P4": (8.0, 72.0)}
 DEFAULT_GROUPS = {
@@ -46,11 +49,20 @@ class AppSettings(BaseSettings):
 class BotSettings(BaseSettings):
     """How the Desk answers and where the web app listens, from ``SERVICEDESK_*`` or ``.env``."""
 
-    model_config = SettingsConfigDict(env_prefix="SERVICEDESK_", env_file=".env", extra="ignore")
+    # A rejected value may be a secret (session_secret, database_url): errors name fields only.
+    model_config = SettingsConfigDict(
+        env_prefix="SERVICEDESK_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     web_host: str = "127.0.0.1"
     web_port: int = Field(8000, ge=1, le=65535)
-    max_question_chars: int = Field(2000, ge=10, le=100_000)
+    max_question_chars: int = Field(
+        2000,
+        ge=10,
+        le=20_000,
+        description="longer questions get a clear message; the web API refuses bodies over "
+        "20,000 characters (422)",
+    )
     sample_kb: Path = SAMPLE_KB
     # The Desk
     answer_backend: Literal["llm", "extractive"] = Field(
@@ -102,11 +114,59 @@ class BotSettings(BaseSettings):
     )
     session_hours: float = Field(8.0, gt=0, description="how long a sign-in lasts")
     cookie_secure: bool = Field(False, description="send cookies over HTTPS only")
+    api_docs: bool = Field(
+        True,
+        description="serve the Swagger UI at /api/docs (it loads its script from a CDN: turn it "
+        "off in production; the OpenAPI JSON stays at /api/v1/openapi.json)",
+    )
     sso_header: str = Field(
         "", description="trusted-header SSO (behind an authenticating proxy only); off when empty"
     )
     sso_groups_header: str = Field("", description="header with comma-separated groups (SSO)")
+    sso_trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated CIDRs of the proxies whose SSO headers count "
+        "(required when sso_header is set); headers from any other peer are ignored",
+    )
+    password_login: bool = Field(
+        True, description="allow password sign-in; false (with SSO on): sign-in through SSO only"
+    )
     max_upload_mb: int = Field(50, ge=1, le=2048, description="largest upload an admin may send")
+    # Abuse limits (bot.web.body_limit, bot.web.rate_limit); docs/operations.md, "Security"
+    max_body_kb: int = Field(
+        512,
+        ge=16,
+        le=65_536,
+        description="largest request body (KiB) outside uploads, Slack events and staff pages "
+        "(the longest chat body with history is ~360 KiB as escaped JSON); bigger: 413 unread",
+    )
+    max_staff_body_kb: int = Field(
+        4096,
+        ge=16,
+        le=65_536,
+        description="largest request body (KiB) on /admin, /agent and their APIs (article edits)",
+    )
+    max_slack_body_kb: int = Field(
+        1024, ge=16, le=65_536, description="largest request body (KiB) on /slack/events"
+    )
+    rate_limit_ask: str = Field(
+        "20/minute",
+        description="asks per account (signed in) or per client address (anonymous): the ask "
+        "API, conversation messages and ticket drafts; 429 with Retry-After beyond it",
+    )
+    rate_limit_api: str = Field(
+        "300/minute",
+        description="search and conversation API calls per account or client address",
+    )
+    max_concurrent_llm: int = Field(
+        8,
+        ge=1,
+        le=1000,
+        description="LLM calls in flight at once; more are answered extractively at once",
+    )
+    ask_requires_sign_in: bool = Field(
+        False, description="the JSON ask API (/api/v1/ask*) answers signed-in callers only (401)"
+    )
     # Knowledge gaps and the incident signal (bot.insights.gaps, bot.insights.incidents)
     gap_similarity: float = Field(
         0.82, ge=0.0, le=1.0, description="questions join a gap at this average cosine similarity"
@@ -123,6 +183,55 @@ class BotSettings(BaseSettings):
     incident_min_users: int = Field(
         3, ge=1, le=10_000, description="distinct employees an incident's questions come from"
     )
+
+    @field_validator("session_secret")
+    @classmethod
+    def _strong_secret(cls, value: str) -> str:
+        if value and len(value.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"session_secret must be at least {MIN_SECRET_BYTES} bytes (e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`), or empty "
+                "to generate one into data/session_secret"
+            )
+        return value
+
+    @field_validator("sso_trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> list[str]:
+        if isinstance(value, str):
+            value = value.split(",")
+        items = list(value or ())  # type: ignore[call-overload]
+        networks = []
+        for item in (str(i).strip() for i in items):
+            if not item:
+                continue
+            try:
+                networks.append(str(ipaddress.ip_network(item, strict=False)))
+            except ValueError:
+                raise ValueError(
+                    f"sso_trusted_proxies: {item!r} is not an IP address or CIDR"
+                ) from None
+        return networks
+
+    @model_validator(mode="after")
+    def _sso_needs_proxies(self) -> BotSettings:
+        if self.sso_header and not self.sso_trusted_proxies:
+            raise ValueError(
+                "sso_header is set but sso_trusted_proxies is empty: name the CIDRs of the "
+                "authenticating proxy (anyone else could send the header)"
+            )
+        if not self.password_login and not self.sso_header:
+            raise ValueError("password_login=false needs sso_header: nobody could sign in")
+        return self
+
+    @field_validator("rate_limit_ask", "rate_limit_api")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError:
+            raise ValueError("a rate takes the form '20/minute' or '100 per hour'") from None
+        return value
 
     @field_validator("sla_hours")
     @classmethod

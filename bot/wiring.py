@@ -10,6 +10,8 @@ point of its own, reads its database URL), and nothing connects at import time.
 from __future__ import annotations
 
 import difflib
+import fcntl
+import logging
 import os
 import secrets
 from collections.abc import Callable, Iterable
@@ -24,19 +26,20 @@ from bot.insights.gaps import QuestionVectors, question_vectors
 from bot.insights.incidents import IncidentMonitor, IncidentRules
 from bot.library.library import Library
 from bot.library.uploads import UploadLimits
-from bot.settings import AppSettings, BotSettings, SlackSettings
+from bot.settings import MIN_SECRET_BYTES, AppSettings, BotSettings, SlackSettings
 from bot.store import SqlStore, open_store
 from bot.tickets.casework import Casework
 from bot.tickets.conversations import ConversationService
 from bot.tickets.escalation import Escalation
 from bot.tickets.notify import Notifiers
+from bot.tickets.rate_limit import RateLimiter
 from bot.tickets.records import TicketStore
 from bot.tickets.throttle import SignInThrottle
 from bot.tickets.triage.suggestion import Triage
 from bot.tickets.triage.triage import BackgroundTriage, build_triage
 from evals.settings import EvalSettings
 from ingest.settings import IngestSettings
-from llm_server.client import ChatModel, OpenAIChatModel
+from llm_server.client import BoundedChatModel, ChatModel, OpenAIChatModel
 from llm_server.settings import LLMSettings
 from retrieval.embedding import TokenAwareEmbeddings
 from retrieval.knowledge_base import KnowledgeBase
@@ -45,6 +48,7 @@ from retrieval.retriever import HybridRetriever
 from retrieval.settings import RetrievalSettings
 
 PREFIX = "SERVICEDESK_"
+log = logging.getLogger(__name__)
 # Every settings class, by the name Config gives it. A SERVICEDESK_* variable none of them
 # claims is refused: a misspelt name would otherwise be silently ignored.
 SETTINGS = {
@@ -149,6 +153,7 @@ class Services:
     questions: QuestionVectors  # the knowledge gaps' question vectors, remembered between loads
     session_secret: str  # signs the web app's session cookies
     throttle: SignInThrottle  # failed sign-ins, counted per process
+    limiter: RateLimiter  # asks and API calls per account or client address, per process
 
     def close(self) -> None:
         """Close the store and the knowledge base."""
@@ -202,6 +207,7 @@ def build_services(
         questions=question_vectors(kb.embedder),
         session_secret=load_session_secret(config.bot, config.app.data_dir),
         throttle=SignInThrottle() if throttle is None else throttle,
+        limiter=RateLimiter.from_settings(config.bot),
     )
 
 
@@ -211,7 +217,8 @@ def _desk(retriever: HybridRetriever, config: Config, chat: ChatModel | None) ->
         return Desk(retriever, config.bot)
     if chat is None:
         chat = build_chat_model(config.llm, config.bot)
-    return Desk(retriever, config.bot, chat)
+    bounded = BoundedChatModel(chat, config.bot.max_concurrent_llm) if chat else None
+    return Desk(retriever, config.bot, bounded)
 
 
 def _store(config: Config, clock: Callable[[], datetime] | None) -> SqlStore:
@@ -282,22 +289,70 @@ def build_incident_monitor(
 
 
 def load_session_secret(settings: BotSettings, data_dir: Path) -> str:
-    """Return the configured secret, or the one kept in ``data_dir/session_secret`` (made once)."""
+    """Return the configured secret, or the one kept in ``data_dir/session_secret`` (made once).
+
+    A kept file that is empty or shorter than :data:`MIN_SECRET_BYTES` (a crash between create
+    and write, a full disk, ``touch``) is never used as the key: it is replaced by a new one.
+    """
     if settings.session_secret:
         return settings.session_secret
     path = Path(data_dir) / "session_secret"
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
+    kept = _kept_secret(path)
+    if kept is not None:
+        return kept
     path.parent.mkdir(parents=True, exist_ok=True)
+    # `serve` and `slack` may start together: one at a time decides, the other reads its secret.
+    with open(path.with_name(".session_secret.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        kept = _kept_secret(path, warn=False)
+        if kept is None:
+            _write_secret(path, secrets.token_urlsafe(48))
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _write_secret(path: Path, secret: str) -> None:
+    """Put ``secret`` at ``path`` whole or not at all: a private temp file, fsync, rename."""
     draft = path.with_name(f".{path.name}.{os.getpid()}")
     # Created with 0600 from the start: the secret is never readable by others, not even briefly.
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(secrets.token_urlsafe(48))
     try:
-        os.link(draft, path)  # appears whole, once: `serve` and `slack` may start together
-    except FileExistsError:
-        pass  # the other process was first: its secret is the one
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secret)
+            out.flush()
+            os.fsync(out.fileno())  # on disk before it has the name: a crash leaves no empty key
+        os.replace(draft, path)
     finally:
-        draft.unlink()
-    return path.read_text(encoding="utf-8").strip()
+        draft.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+def _kept_secret(path: Path, warn: bool = True) -> str | None:
+    """The secret kept at ``path``, or None when there is none or it is too short to sign with."""
+    if not path.exists():
+        return None
+    kept = path.read_text(encoding="utf-8").strip()
+    if len(kept.encode()) >= MIN_SECRET_BYTES:
+        return kept
+    if warn:
+        log.warning(
+            "%s holds %d bytes, fewer than %d: replacing it with a new secret "
+            "(everyone signs in again)",
+            path,
+            len(kept.encode()),
+            MIN_SECRET_BYTES,
+        )
+    return None
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename or link in ``directory`` durable (where the platform allows it)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

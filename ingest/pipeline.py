@@ -164,8 +164,10 @@ class Ingestor:
                 owner_of[article.article_id] = path
                 entry = to_entry(article, origin)
                 known = self.kb.catalog.content_hash(article.article_id)
-                if known == entry.content_hash:
-                    report.unchanged.append(article.article_id)
+                if self.kb.catalog.is_indexed(article.article_id, entry.content_hash):
+                    # Repair rewrote it in the dense index this run: not "unchanged".
+                    repaired = article.article_id in report.repair.reindexed
+                    (report.updated if repaired else report.unchanged).append(article.article_id)
                     continue
                 (report.added if known is None else report.updated).append(article.article_id)
                 chunks = chunk_article(

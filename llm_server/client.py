@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from typing import Protocol
+
+import httpx
+import openai
 
 from llm_server.engines import is_ready, model_label
 from llm_server.settings import LLMSettings
@@ -89,6 +93,45 @@ class OpenAIChatModel:
                 text = chunk.content if isinstance(chunk.content, str) else ""
                 if text:
                     yield text
-        except Exception as err:  # openai/httpx errors of every kind mean the same to us
-            self.mark_down()
+        except Exception as err:  # openai/httpx errors of every kind: no answer from the model
+            if endpoint_failed(err):
+                self.mark_down()
             raise LLMUnavailable(f"{type(err).__name__}: {err}") from err
+
+
+def endpoint_failed(err: BaseException) -> bool:
+    """Whether ``err`` says the endpoint itself is failing (no connection, a timeout, a 5xx),
+    not that one request was refused (a 400 for an over-long context, a 422): only the first
+    kind switches every user to extractive answers until the next probe."""
+    if isinstance(err, openai.APIStatusError):
+        return err.status_code >= 500
+    return isinstance(err, openai.APIConnectionError | httpx.TransportError)
+
+
+class BoundedChatModel:
+    """A ``ChatModel`` that lets at most ``limit`` requests reach ``model`` at once and refuses
+    the next one at once (``LLMUnavailable``, so the Desk answers extractively) instead of queuing
+    it behind slow generations."""
+
+    def __init__(self, model: ChatModel, limit: int) -> None:
+        self.model = model
+        self.name = model.name
+        self.limit = limit
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def available(self) -> bool:
+        """Whether the model is up (a free slot is only known when a request asks for it)."""
+        return self.model.available()
+
+    def complete(self, messages: list[Message], max_tokens: int | None = None) -> str:
+        """The whole reply, or ``LLMUnavailable`` when every slot is taken."""
+        return "".join(self.stream(messages, max_tokens))
+
+    def stream(self, messages: list[Message], max_tokens: int | None = None) -> Iterator[str]:
+        """The reply piece by piece, holding one slot until it ends or is abandoned."""
+        if not self._slots.acquire(blocking=False):
+            raise LLMUnavailable(f"busy: {self.limit} LLM requests already in flight")
+        try:
+            yield from self.model.stream(messages, max_tokens)
+        finally:
+            self._slots.release()

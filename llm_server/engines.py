@@ -39,8 +39,8 @@ class EngineProcess:
     argv: list[str]
     api_base: str
     log_path: Path
-    api_key: str | None = None
-    env: dict[str, str] = field(default_factory=dict)
+    api_key: str | None = field(default=None, repr=False)
+    env: dict[str, str] = field(default_factory=dict, repr=False)  # may hold the API key
     process: subprocess.Popen | None = None
 
     def start(self) -> EngineProcess:
@@ -114,10 +114,11 @@ def llamacpp_engine(settings: LLMSettings, log_dir: Path) -> EngineProcess:
         "--n_threads", str(_threads(settings)),
         "--n_ctx", str(settings.n_ctx),
     ]  # fmt: skip
-    if settings.api_key:
-        argv += ["--api_key", settings.api_key]
+    # The key goes by environment (llama_cpp.server's settings read API_KEY): argv is logged and
+    # readable by every local user in /proc/<pid>/cmdline.
+    env = {"API_KEY": settings.api_key} if settings.api_key else {}
     return EngineProcess(
-        "llama.cpp", argv, settings.api_base, log_dir / "llamacpp.log", settings.api_key
+        "llama.cpp", argv, settings.api_base, log_dir / "llamacpp.log", settings.api_key, env
     )
 
 
@@ -153,7 +154,7 @@ def vllm_engine(settings: LLMSettings, log_dir: Path, device: str | None = None)
     else:
         argv += ["--gpu-memory-utilization", str(settings.gpu_memory_utilization)]
     if settings.api_key:
-        argv += ["--api-key", settings.api_key]
+        env["VLLM_API_KEY"] = settings.api_key  # by environment, never in argv (see llama.cpp)
     return EngineProcess(
         f"vLLM ({device})", argv, settings.api_base, log_dir / "vllm.log", settings.api_key, env
     )

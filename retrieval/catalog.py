@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS chunks (
   ordinal INTEGER NOT NULL, section TEXT NOT NULL, text TEXT NOT NULL, terms TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE TABLE IF NOT EXISTS unindexed (article_id TEXT PRIMARY KEY);
 """
 
 
@@ -103,6 +104,22 @@ class Catalog:
         ).fetchone()
         return row[0] if row else None
 
+    def is_indexed(self, article_id: str, content_hash: str) -> bool:
+        """Whether the article is stored with this hash AND the dense index has caught up."""
+        if self.content_hash(article_id) != content_hash:
+            return False
+        row = self._db.execute("SELECT 1 FROM unindexed WHERE article_id=?", (article_id,))
+        return row.fetchone() is None
+
+    def unindexed(self) -> set[str]:
+        """Articles written to the catalog whose dense-index write has not succeeded yet."""
+        return {r[0] for r in self._db.execute("SELECT article_id FROM unindexed")}
+
+    def mark_indexed(self, article_ids: list[str]) -> None:
+        """Record that the dense index now holds these articles as the catalog has them."""
+        with self._tx() as db:
+            db.executemany("DELETE FROM unindexed WHERE article_id=?", [(a,) for a in article_ids])
+
     def replace_article(
         self, entry: ArticleEntry, chunks: list[Chunk], terms: list[list[str]]
     ) -> None:
@@ -119,6 +136,8 @@ class Catalog:
                 entry.chunk_count = len(chunks)
                 entry.indexed_at = now
                 db.execute("DELETE FROM chunks WHERE article_id=?", (entry.article_id,))
+                # Not indexed until the dense index has it too (see mark_indexed).
+                db.execute("INSERT OR IGNORE INTO unindexed VALUES (?)", (entry.article_id,))
                 db.execute(
                     "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
@@ -157,6 +176,7 @@ class Catalog:
         with self._tx() as db:
             cur = db.execute("DELETE FROM articles WHERE article_id=?", (article_id,))
             db.execute("DELETE FROM chunks WHERE article_id=?", (article_id,))
+            db.execute("DELETE FROM unindexed WHERE article_id=?", (article_id,))
             if cur.rowcount:
                 self._bump(db)
         return bool(cur.rowcount)

@@ -47,6 +47,16 @@ def chunk_metadata(entry: ArticleEntry, chunk: Chunk) -> dict:
     return meta
 
 
+def matches(metadata: dict, entry: ArticleEntry) -> bool:
+    """Whether a stored chunk's metadata still carries the catalog's version and groups."""
+    stored_groups = {k[2:] for k, v in metadata.items() if k.startswith("g:") and v}
+    return (
+        metadata.get("content_hash") == entry.content_hash
+        and bool(metadata.get("public")) == entry.is_public
+        and stored_groups == set(entry.allowed_groups)
+    )
+
+
 def _visible(metadata: dict, groups: frozenset[str]) -> bool:
     return bool(metadata.get("public")) or any(metadata.get(f"g:{g}") for g in groups)
 
@@ -132,6 +142,17 @@ class DenseIndex:
     def ids(self) -> set[str]:
         """All chunk ids stored."""
         return set(self.store.get(include=[])["ids"])
+
+    def metadata(self) -> dict[str, dict]:
+        """Every stored chunk's metadata by chunk id (read in pages: Chroma caps one read)."""
+        out: dict[str, dict] = {}
+        step, offset = 5000, 0
+        while True:
+            page = self._collection.get(include=["metadatas"], limit=step, offset=offset)
+            out.update(zip(page["ids"], page["metadatas"] or [], strict=False))
+            if len(page["ids"]) < step:
+                return out
+            offset += step
 
     def search(
         self, vector: list[float], k: int, groups: frozenset[str] | None

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from retrieval.catalog import Catalog
-from retrieval.dense import DenseIndex, connect_chroma
+from retrieval.dense import DenseIndex, connect_chroma, matches
 from retrieval.embedders import TokenAwareEmbeddings, make_embedder
 from retrieval.embedding_cache import CachedEmbeddings
 from retrieval.keyword import KeywordIndex
@@ -26,6 +27,17 @@ class RepairReport:
     removed_orphans: int = 0
     restored_chunks: int = 0
     keyword_rebuilt: bool = False
+    reindexed: list[str] = field(default_factory=list)  # articles written to Chroma again
+
+
+# Distinct group sets whose ACL mask is kept; each mask is one byte per chunk.
+ACL_CACHE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class _Acl:
+    visible: frozenset[str]  # article ids a user in the groups may see
+    mask: np.ndarray  # the same over the keyword index's chunks
 
 
 class KnowledgeBase:
@@ -61,7 +73,10 @@ class KnowledgeBase:
         self._keyword: KeywordIndex | None = None
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="terms")
-        self._acl_cache: dict[frozenset[str], np.ndarray] = {}
+        # Keyed on (catalog generation, groups): a mask never outlives the catalog it was read
+        # from, and the LRU bound keeps many distinct group sets from growing it without limit.
+        self._acl_cache: OrderedDict[tuple[int, frozenset[str]], _Acl] = OrderedDict()
+        self._acl_lock = threading.Lock()
 
     # -- writing -------------------------------------------------------------------------
 
@@ -80,8 +95,12 @@ class KnowledgeBase:
         self.catalog.replace_articles(
             [(entry, chunks, [next(terms) for _ in chunks]) for entry, chunks in items]
         )
-        self.dense.delete_articles([entry.article_id for entry, _ in items])
+        ids = [entry.article_id for entry, _ in items]
+        self.dense.delete_articles(ids)
         self.dense.add_vectors([(entry, c) for entry, chunks in items for c in chunks], vectors)
+        # Only now is the catalog entry "indexed": a failed Chroma write leaves it marked, so
+        # the next ingest repairs it instead of calling it unchanged.
+        self.catalog.mark_indexed(ids)
 
     def delete(self, article_id: str) -> bool:
         """Remove an article from every index; return whether it was there."""
@@ -101,28 +120,37 @@ class KnowledgeBase:
             ids, terms = self.catalog.keyword_corpus()
             self._keyword = KeywordIndex.build(ids, terms, generation)
             self._keyword.save(folder)
-            self._acl_cache.clear()
+            with self._acl_lock:
+                self._acl_cache.clear()
             return True
 
     def repair(self) -> RepairReport:
-        """Make the dense and keyword indexes agree with the catalog again."""
+        """Make the dense and keyword indexes agree with the catalog again.
+
+        Compares ids, content hashes and groups, so chunks whose Chroma write failed after an
+        ACL change (still marked public there) are rewritten, not just missing ones restored.
+        """
         report = RepairReport()
         truth = self.catalog.chunk_ids()
-        stored = self.dense.ids()
-        orphans = sorted(stored - truth)
+        stored = self.dense.metadata()
+        orphans = sorted(stored.keys() - truth)
         if orphans:
             self.dense.delete_ids(orphans)
             report.removed_orphans = len(orphans)
-        missing = sorted(truth - stored)
-        if missing:
-            by_article: dict[str, list[Chunk]] = {}
-            for chunk in self.catalog.chunks_by_id(missing).values():
-                by_article.setdefault(chunk.article_id, []).append(chunk)
-            for article_id, chunks in by_article.items():
-                entry = self.catalog.article(article_id)
-                if entry is not None:
-                    self.dense.add(entry, chunks)
-            report.restored_chunks = len(missing)
+        missing = truth - stored.keys()
+        report.restored_chunks = len(missing)
+        stale = self.catalog.unindexed() | {cid.rsplit("#", 1)[0] for cid in missing}
+        entries = {e.article_id: e for e in self.catalog.articles()}
+        for cid, meta in stored.items():
+            entry = entries.get(cid.rsplit("#", 1)[0])
+            if cid in truth and entry is not None and not matches(meta, entry):
+                stale.add(entry.article_id)
+        for article_id in sorted(stale):
+            if (entry := entries.get(article_id)) is not None:
+                self.dense.delete_article(article_id)
+                self.dense.add(entry, self.catalog.chunks_of(article_id))
+            self.catalog.mark_indexed([article_id])
+        report.reindexed = sorted(a for a in stale if a in entries)
         report.keyword_rebuilt = self.refresh_keyword()
         return report
 
@@ -138,17 +166,33 @@ class KnowledgeBase:
 
     def acl_mask(self, groups: frozenset[str]) -> np.ndarray:
         """Boolean mask over keyword-index chunks that a user in ``groups`` may see."""
+        return self._acl(groups).mask
+
+    def visible_articles(self, groups: frozenset[str]) -> frozenset[str]:
+        """Ids of the articles a user in ``groups`` may see, as the catalog says now."""
+        return self._acl(groups).visible
+
+    def _acl(self, groups: frozenset[str]) -> _Acl:
         keyword = self.keyword
-        mask = self._acl_cache.get(groups)
-        if mask is None:
-            visible = {a.article_id for a in self.catalog.articles() if a.visible_to(groups)}
-            mask = np.fromiter(
-                (cid.rsplit("#", 1)[0] in visible for cid in keyword.chunk_ids),
-                dtype=bool,
-                count=len(keyword.chunk_ids),
-            )
-            self._acl_cache[groups] = mask
-        return mask
+        key = (keyword.generation, groups)
+        with self._acl_lock:
+            acl = self._acl_cache.get(key)
+            if acl is not None and len(acl.mask) == len(keyword.chunk_ids):
+                self._acl_cache.move_to_end(key)
+                return acl
+        visible = frozenset(a.article_id for a in self.catalog.articles() if a.visible_to(groups))
+        mask = np.fromiter(
+            (cid.rsplit("#", 1)[0] in visible for cid in keyword.chunk_ids),
+            dtype=bool,
+            count=len(keyword.chunk_ids),
+        )
+        acl = _Acl(visible, mask)
+        with self._acl_lock:
+            self._acl_cache[key] = acl
+            self._acl_cache.move_to_end(key)
+            while len(self._acl_cache) > ACL_CACHE_SIZE:
+                self._acl_cache.popitem(last=False)
+        return acl
 
     def close(self) -> None:
         """Release the catalog and the worker thread."""

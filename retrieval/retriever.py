@@ -86,7 +86,12 @@ class HybridRetriever:
                 q_terms, n, self.kb.acl_mask(groups), expansion, self.kb.settings.glossary_weight
             )
             clock.lap("keyword")
-        hits = self._fuse(q_terms, dense, keyword, weights, k)
+        # Whatever Chroma's metadata or the BM25 mask said, the catalog's current groups decide:
+        # a failed Chroma write after an ACL change must not leak the article.
+        visible = self.kb.visible_articles(groups)
+        dense = [hit for hit in dense if hit[0].rsplit("#", 1)[0] in visible]
+        keyword = [hit for hit in keyword if hit[0].rsplit("#", 1)[0] in visible]
+        hits = self._fuse(q_terms, dense, keyword, weights, k, groups)
         clock.lap("fuse")
         if self.reranker is not None and hits:
             hits = self.reranker.rerank(query, hits)
@@ -94,7 +99,7 @@ class HybridRetriever:
         self.last_timings = SearchTimings(clock.stages)
         return hits
 
-    def _fuse(self, q_terms, dense, keyword, weights, k) -> list[Hit]:
+    def _fuse(self, q_terms, dense, keyword, weights, k, groups) -> list[Hit]:
         article_of = {cid: cid.rsplit("#", 1)[0] for cid, *_ in dense}
         article_of.update({cid: cid.rsplit("#", 1)[0] for cid, _ in keyword})
         dense_best = best_per_article(((c, s) for c, s, _ in dense), article_of)
@@ -110,8 +115,8 @@ class HybridRetriever:
         for article_id, score in ranked:
             entry = self.kb.catalog.article(article_id)
             chunk = chunks.get(chosen[article_id])
-            if entry is None or chunk is None:
-                continue  # deleted between the index read and now
+            if entry is None or chunk is None or not entry.visible_to(groups):
+                continue  # deleted or restricted between the index read and now
             d, kw = d_info.get(article_id), k_info.get(article_id)
             evidence = Evidence(
                 cosine=d[2] if d else 0.0,

@@ -16,15 +16,18 @@ from bot.web.app import create_app
 from bot.wiring import Config, Services, build_services, load_config
 from tests.conftest import Served, serve_app
 
+# A test drives one account far faster than a person: rates apply where a test sets them.
+UNLIMITED = {"rate_limit_ask": "100000/minute", "rate_limit_api": "100000/minute"}
+
 
 def site_config(data_dir: Path, **bot) -> Config:
-    """The configuration of a test site: data under ``data_dir``, answers extractive unless
-    ``bot`` says otherwise, ``bot``'s other settings; the environment applies, ``.env`` does
-    not."""
+    """The configuration of a test site: data under ``data_dir``, answers extractive and rates
+    unlimited unless ``bot`` says otherwise, ``bot``'s other settings; the environment applies,
+    ``.env`` does not."""
     return load_config(
         env_file=None,
         app={"data_dir": data_dir},
-        bot={"answer_backend": "extractive", **bot},
+        bot={"answer_backend": "extractive", **UNLIMITED, **bot},
     )
 
 

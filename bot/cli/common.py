@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from bot.store import SqlStore
     from bot.wiring import Config, Services
     from retrieval.knowledge_base import KnowledgeBase
@@ -32,8 +34,30 @@ def config_or_exit(**overrides: dict) -> Config:
 
     try:
         return load_config(**overrides)
-    except (ConfigError, ValidationError) as err:
+    except ValidationError as err:
+        fail(f"invalid configuration:\n{validation_message(err)}")
+    except ConfigError as err:
         fail(f"invalid configuration:\n{err}")
+
+
+def validation_message(err: ValidationError) -> str:
+    """Each rejected setting with the reason, never the value (it may be a token or password)."""
+    lines = [f"{err.error_count()} invalid setting(s) in {err.title}"]
+    for error in err.errors(include_input=False, include_url=False):
+        field = ".".join(str(part) for part in error["loc"]) or "(settings)"
+        lines.append(f"  {field}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def redacted_url(url: str) -> str:
+    """``url`` with its password masked (``***``); a URL that does not parse is not shown."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "(not shown: it does not parse as a SQLAlchemy URL)"
 
 
 def kb_or_exit(config: Config) -> KnowledgeBase:
@@ -57,9 +81,25 @@ def store_or_exit(config: Config) -> SqlStore:
 
     try:
         return open_store(config.bot, config.app.data_dir)
-    except (ArgumentError, OperationalError) as err:
-        url = database_url(config.bot, config.app.data_dir)
-        fail(f"cannot open the database {url!r}: {err}")
+    except (ArgumentError, ValueError):
+        # SQLAlchemy's message quotes the whole URL, password included.
+        fail("cannot parse SERVICEDESK_DATABASE_URL as a SQLAlchemy URL (value not shown)")
+    except OperationalError as err:
+        url = redacted_url(database_url(config.bot, config.app.data_dir))
+        fail(f"cannot open the database {url}: {_without(err.orig or err, config.bot)}")
+
+
+def _without(err: BaseException, bot) -> str:
+    """The driver's message with the configured database password masked, should it echo it."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    message = str(err).strip()
+    try:
+        password = make_url(bot.database_url).password if bot.database_url else None
+    except (ArgumentError, ValueError):
+        password = None
+    return message.replace(str(password), "***") if password else message
 
 
 def services_or_exit(config: Config) -> Services:

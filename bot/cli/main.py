@@ -64,10 +64,11 @@ def ingest(
     report = Ingestor(kb, config.ingest).run(targets, prune=prune)
     for failure in report.failures:
         typer.echo(failure.line(), err=True)
-    if report.repair.removed_orphans or report.repair.restored_chunks:
+    if report.repair.removed_orphans or report.repair.restored_chunks or report.repair.reindexed:
         typer.echo(
             f"repaired index: {report.repair.removed_orphans} orphan chunks removed, "
-            f"{report.repair.restored_chunks} missing chunks restored"
+            f"{report.repair.restored_chunks} missing chunks restored, "
+            f"{len(report.repair.reindexed)} articles re-indexed"
         )
     typer.echo(report.summary())
     raise typer.Exit(0 if report.ok else 1)
@@ -214,7 +215,9 @@ def serve(
 
     from bot.slack.web import install_slack
     from bot.tickets.accounts import seed_demo_accounts
+    from bot.web.access_log import log_config
     from bot.web.app import create_app
+    from bot.web.auth import behind_proxies
     from llm_server.background import BackgroundEngine
 
     config = config_or_exit()
@@ -236,7 +239,15 @@ def serve(
         web = create_app(services)
         if slack is not None:
             install_slack(web, services, slack)
-        uvicorn.run(web, host=host, port=port)
+        # Proxy headers inside, the real peer kept outside: SSO trusts hops, not header claims.
+        forwarded = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")  # uvicorn's own variable
+        uvicorn.run(
+            behind_proxies(web, forwarded),
+            host=host,
+            port=port,
+            proxy_headers=False,
+            log_config=log_config(),  # the access log without query strings (?q=...)
+        )
     finally:
         if engine is not None:
             engine.stop()

@@ -104,11 +104,15 @@ class Desk:
             yield Event("answer", _rejected(err, raw_language))
             return
         masked = mask_pii(text)
-        turns = [Turn(t.role, mask_pii(t.text).text) for t in history if t.text.strip()]
+        # Trim to the turns used before masking: a long history costs nothing it does not use.
+        kept = self.settings.history_turns
+        recent = [t for t in history if t.text.strip()][-kept:] if kept else []
+        limit = self.settings.max_question_chars * 4
+        turns = [Turn(t.role, mask_pii(t.text[:limit]).text) for t in recent]
         ctx = _Context(
             question=masked.text,
             language=detect_language(masked.text),
-            history=turns[-self.settings.history_turns :] if self.settings.history_turns else [],
+            history=turns,
             user=user or User(),
             started=started,
             pii=masked.kinds,

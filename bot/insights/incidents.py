@@ -11,6 +11,10 @@ shows those of the last window as a banner), and a group is not alerted again wh
 question with an alert of the last window, so a burst that goes on, or a second burst on the
 same topic inside the window, raises one alert only. ``claim_event`` keeps two workers from
 alerting the same burst twice. Alerters (the Slack operations channel) are called after that.
+
+The title and examples (shown to admins on the dashboard, autoescaped) are masked again and
+shortened: turns stored before masking covered secrets must not reach the audit log. Alerters
+post counts and a link to the dashboard, never the questions (:mod:`bot.slack.incidents`).
 """
 
 from __future__ import annotations
@@ -30,12 +34,20 @@ from bot.insights.gaps import (
     suggest_title,
 )
 from bot.insights.outcomes import normalise_question
+from bot.text.pii import mask_pii
 from bot.tickets.records import AuditEvent, TicketStore, utcnow
 
 log = logging.getLogger(__name__)
 ALERT_ACTION = "incident.alert"
 ACTOR = "incident-monitor"
 EXAMPLES = 3
+EXAMPLE_CHARS = 200  # an example question as the dashboard shows it
+
+
+def _shown(question: str) -> str:
+    """A question as the dashboard may show it: masked, on one line, shortened."""
+    text = " ".join(mask_pii(question[: EXAMPLE_CHARS * 4]).text.split())
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"
 
 
 @dataclass
@@ -143,12 +155,12 @@ def detect(asked: list[Asked], vectors: np.ndarray, rules: IncidentRules) -> lis
         articles = [a.article for a in group if a.article]
         found.append(
             Incident(
-                title=suggest_title(ranked[0].text),
+                title=suggest_title(_shown(ranked[0].text)),
                 count=len(group),
                 users=len(users),
                 first_seen=min(a.at for a in group),
                 last_seen=max(a.at for a in group),
-                examples=list(dict.fromkeys(a.text for a in ranked))[:EXAMPLES],
+                examples=list(dict.fromkeys(_shown(a.text) for a in ranked))[:EXAMPLES],
                 turn_ids=sorted(a.turn_id for a in group),
                 article=max(set(articles), key=articles.count) if articles else "",
             )

@@ -5,20 +5,22 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.insights.incidents import Incident
+from bot.slack.mrkdwn import escape
 
 
 def incident_text(incident: Incident, base_url: str = "") -> str:
-    """The alert as Slack text: topic, how many from how many, when, examples, the dashboard."""
+    """The alert as Slack text: how many questions from how many people, when, the top article
+    and the dashboard. Never the questions themselves (nor a title made from one): they may come
+    from direct messages, carry personal data, mentions such as ``<!channel>`` or links."""
     window = f"{incident.first_seen:%H:%M}–{incident.last_seen:%H:%M} UTC"
     lines = [
-        f":rotating_light: *Possible incident: {incident.title}*",
+        ":rotating_light: *Possible incident*",
         f"{incident.count} similar questions from {incident.users} people ({window})",
-        *(f"• {example}" for example in incident.examples),
     ]
     if incident.article:
-        lines.append(f"Top article: {incident.article}")
+        lines.append(f"Top article: `{escape(incident.article).replace('`', '')}`")
     if base_url:
-        lines.append(f"<{base_url.rstrip('/')}/admin|Admin dashboard>")
+        lines.append(f"<{base_url.rstrip('/')}/admin|Admin dashboard> (the questions are there)")
     return "\n".join(lines)
 
 

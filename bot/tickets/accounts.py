@@ -54,9 +54,12 @@ def vouched_account(store: TicketStore, username: str, groups: list[str] | None)
     """The account of someone a trusted proxy vouches for (SSO), created at first sight.
 
     ``groups`` are the proxy's when it sends them: current, so they replace the stored ones for
-    this request. None when the account could not be created or read back.
+    this request. None when the account could not be created or read back, or when it has a
+    password: a local account (a seeded admin) is never taken over by a name the proxy sends.
     """
     account = store.account(username)
+    if account is not None and store.password_hash(username):
+        return None
     if account is None:
         # First sight of someone the proxy vouches for: an employee until an admin says otherwise.
         try:

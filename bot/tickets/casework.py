@@ -3,6 +3,7 @@ audits it) and what the employee should hear about goes to the channel's notifie
 
 from __future__ import annotations
 
+from bot.text.pii import mask_pii
 from bot.tickets.notify import Notifiers
 from bot.tickets.records import (
     OPEN_STATUSES,
@@ -107,7 +108,7 @@ class Casework:
         """Reopen a resolved or closed ticket (an agent, or the requester themself)."""
         if account.role == "employee":
             self.requester_ticket(number, account)
-        ticket = self.store.reopen(number, account.username, reason.strip())
+        ticket = self.store.reopen(number, account.username, mask_pii(reason.strip()).text)
         self._tell_status(ticket, account)
         return ticket
 
@@ -128,7 +129,9 @@ class Casework:
 
     def _employee_says(self, ticket: Ticket, text: str) -> TicketMessage:
         # Whichever front end it came from, it is recorded as the requester's own message.
-        message = TicketMessage("employee", ticket.requester, _text(text, "the message"))
+        # Stored masked, like the conversation's turns: agents and analytics read it.
+        text = mask_pii(_text(text, "the message")).text
+        message = TicketMessage("employee", ticket.requester, text)
         return self.store.add_message(ticket.number, message)
 
     def _say(self, number: str, agent: Account, kind: str, text: str) -> TicketMessage:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from bot.desk.answer import Answer, Turn
 from bot.desk.desk import Desk, Event
+from bot.desk.questions import QuestionRejected, clean_question
 from bot.text.pii import mask_pii
 from bot.tickets.records import (
     Account,
@@ -47,6 +48,14 @@ class ConversationService:
             raise NotFound(f"no conversation {conversation_id}")
         return conversation
 
+    def too_long(self, question: str) -> bool:
+        """Whether the Desk will refuse ``question`` for its length (checked before storing)."""
+        try:
+            clean_question(question, self.desk.settings.max_question_chars)
+        except QuestionRejected as err:
+            return err.code == "too_long"
+        return False
+
     def ask(self, conversation_id: int, question: str, account: Account) -> Answer:
         """Ask within the conversation and return the Desk's answer (both turns stored)."""
         return self.ask_turn(conversation_id, question, account)[0]
@@ -69,8 +78,10 @@ class ConversationService:
         ``stored`` with the assistant's ``TurnRecord`` once both turns are recorded."""
         conversation = self.get(conversation_id, account)
         history = [Turn(t.role, t.text) for t in conversation.turns]
-        # Stored masked, like the logs: the transcript reaches agents and analytics.
-        self.store.add_turn(conversation_id, TurnRecord("user", mask_pii(question).text))
+        if not self.too_long(question):
+            # Stored masked, like the logs: the transcript reaches agents and analytics.
+            self.store.add_turn(conversation_id, TurnRecord("user", mask_pii(question).text))
+        # else: refused before anything is stored; the Desk answers with the "too long" message.
         asker = User.with_groups(account.username, account.groups)
         answer: Answer | None = None
         for event in self.desk.ask_stream(question, asker, history):

@@ -203,7 +203,8 @@ class Escalation:
         )
 
     def checked(self, draft: TicketDraft) -> TicketDraft:
-        """The draft with whitespace trimmed and the group filled in; ``InvalidChange`` if wrong."""
+        """The draft with whitespace trimmed, personal data masked and the group filled in;
+        ``InvalidChange`` if wrong. Whatever the front end, the ticket is stored masked."""
         subject, summary = draft.subject.strip(), draft.summary.strip()
         if not subject:
             raise InvalidChange("the ticket needs a subject")
@@ -211,6 +212,9 @@ class Escalation:
             raise InvalidChange(
                 f"subject is limited to {MAX_SUBJECT} and summary to {MAX_SUMMARY} characters"
             )
+        # A label may be a little longer than what it replaces: keep within the limits.
+        subject = mask_pii(subject).text[:MAX_SUBJECT]
+        summary = mask_pii(summary).text[:MAX_SUMMARY]
         groups = self.settings.assignment_groups
         if groups and draft.category not in groups:
             raise InvalidChange(

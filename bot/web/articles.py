@@ -10,18 +10,24 @@ import time
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from bot.desk.answer import Turn
 from bot.desk.desk import Event
 from bot.settings import BotSettings
-from bot.web.auth import current_account
+from bot.web.auth import allowed, current_account
 from bot.web.deps import DeskDep, KnowledgeBaseDep, RetrieverDep, SettingsDep
 from bot.web.pages import render
 from bot.web.schemas import Answer, SearchResults, errors, event_stream
-from retrieval.schema import User
+from bot.web.schemas.base import (
+    MAX_HISTORY_CHARS,
+    MAX_HISTORY_TURNS,
+    MAX_QUESTION_BODY,
+    MAX_TURN_CHARS,
+)
+from retrieval.schema import Hit, User
 
 router = APIRouter()
 PUBLIC = User("web")
@@ -33,6 +39,31 @@ def asker(request: Request) -> User:
     if account is None:
         return PUBLIC
     return User.with_groups(account.username, account.groups)
+
+
+def sign_in_for_ask(request: Request, settings: SettingsDep) -> None:
+    """401 for anonymous callers of the ask API when ``ask_requires_sign_in`` is on."""
+    if settings.ask_requires_sign_in and current_account(request) is None:
+        raise HTTPException(401, "sign in to ask (POST /api/v1/session)")
+
+
+def public_source(source: str) -> str:
+    """A source fit for anyone: a URL as it is, a file by its name (never the server's path)."""
+    if source.startswith(("http://", "https://")):
+        return source
+    path, hash_, fragment = source.partition("#")
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return f"{name}{hash_}{fragment}"
+
+
+def search_hit(hit: Hit, request: Request) -> dict:
+    """A hit as the caller may see it: server paths and groups for agents and admins only."""
+    out = hit.to_dict()
+    account = current_account(request)
+    if account is None or not allowed(account, ("agent",)):
+        out["source"] = public_source(hit.source)
+        out["allowed_groups"] = None
+    return out
 
 
 def clean_query(q: str, settings: BotSettings) -> str:
@@ -59,14 +90,24 @@ class TurnIn(BaseModel):
     """One earlier message of the conversation."""
 
     role: str = Field(pattern="^(user|assistant)$")
-    text: str = Field(max_length=20_000)
+    text: str = Field(max_length=MAX_TURN_CHARS)
 
 
 class AskIn(BaseModel):
-    """A question, with the conversation so far for follow-ups."""
+    """A question, with the conversation so far for follow-ups (bounded: 422 before any work)."""
 
-    question: str = Field(description="the employee's question (empty gets a clear message)")
-    history: list[TurnIn] = Field(default_factory=list, max_length=50)
+    question: str = Field(
+        max_length=MAX_QUESTION_BODY,
+        description="the employee's question (empty or over the question limit gets a clear "
+        "message)",
+    )
+    history: list[TurnIn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
+
+    @model_validator(mode="after")
+    def _history_within_budget(self) -> AskIn:
+        if sum(len(t.text) for t in self.history) > MAX_HISTORY_CHARS:
+            raise ValueError(f"the history is too long (at most {MAX_HISTORY_CHARS} characters)")
+        return self
 
 
 @router.get(
@@ -88,7 +129,8 @@ def api_search(
     started = time.perf_counter()
     hits = retriever.search(query, asker(request), k)
     took = (time.perf_counter() - started) * 1000
-    return {"query": query, "took_ms": round(took, 1), "hits": [h.to_dict() for h in hits]}
+    found = [search_hit(h, request) for h in hits]
+    return {"query": query, "took_ms": round(took, 1), "hits": found}
 
 
 @router.post(
@@ -96,7 +138,8 @@ def api_search(
     tags=["search"],
     response_model=Answer,
     summary="Ask once",
-    responses=errors(403, 422),
+    responses=errors(401, 403, 422, 429),
+    dependencies=[Depends(sign_in_for_ask)],
 )
 def api_ask(body: AskIn, request: Request, desk: DeskDep) -> dict:
     """Ask the Desk once (nothing stored): an answer with citations, or a decline."""
@@ -109,7 +152,8 @@ def api_ask(body: AskIn, request: Request, desk: DeskDep) -> dict:
     tags=["search"],
     response_class=StreamingResponse,
     summary="Ask once, streamed",
-    responses=event_stream("sources, token, reset, then answer (an Answer)", 403, 422),
+    responses=event_stream("sources, token, reset, then answer (an Answer)", 401, 403, 422, 429),
+    dependencies=[Depends(sign_in_for_ask)],
 )
 def api_ask_stream(body: AskIn, request: Request, desk: DeskDep) -> StreamingResponse:
     """The same as server-sent events: ``sources``, ``token``, ``reset``, then ``answer``."""

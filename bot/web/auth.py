@@ -3,7 +3,8 @@
 What other routers use (``from bot.web.auth import ...``):
 
 - ``current_account(request) -> Account | None``: who is signed in (session cookie, or the
-  trusted SSO header when ``settings.sso_header`` is set); inactive accounts count as nobody.
+  trusted SSO header when ``settings.sso_header`` is set and the request comes from a peer in
+  ``settings.sso_trusted_proxies``); inactive accounts count as nobody.
 - ``require_role(*roles)``: a dependency returning the ``Account``. Signed out: API paths
   (``/api/...``) get 401 JSON, pages a redirect to ``/login?next=<path>``. Wrong role: 403 (JSON
   for the API, a page otherwise). ``admin`` passes wherever ``agent`` does; agents never pass
@@ -28,6 +29,8 @@ The session is a signed cookie (``bot.web.sessions``; HttpOnly, SameSite=Lax, Se
 from __future__ import annotations
 
 import hmac
+import ipaddress
+from functools import lru_cache
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -35,6 +38,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.tickets.accounts import vouched_account
 from bot.tickets.records import Account, Role
@@ -52,6 +56,7 @@ LANG_COOKIE = "lang"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+PEER = "servicedesk.peer"  # scope key: the connection's own peer, before proxy headers
 
 
 def session_of(request: Request) -> dict | None:
@@ -108,6 +113,35 @@ def csrf_token(request: Request) -> str:
 # -- who is signed in --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=16)
+def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
+
+
+def from_trusted_proxy(request: Request) -> bool:
+    """Whether the request's peer (the hop that sent it, not an address a header reports) is one
+    of ``settings.sso_trusted_proxies``."""
+    peer = request.scope.get(PEER, request.scope.get("client"))
+    host = peer[0] if peer else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # no peer address (a test client, a Unix socket): nobody to trust
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    networks = _networks(tuple(get_settings(request).sso_trusted_proxies))
+    return any(address.version == net.version and address in net for net in networks)
+
+
+def sso_username(request: Request) -> str:
+    """The name the authenticating proxy vouches for; "" when SSO is off, the header is absent
+    or the request did not come through a trusted proxy (anyone else may send any header)."""
+    header = get_settings(request).sso_header
+    if not header or header not in request.headers or not from_trusted_proxy(request):
+        return ""
+    return request.headers[header].strip()
+
+
 def _sso_account(request: Request, username: str) -> Account | None:
     settings = get_settings(request)
     store = get_store(request)
@@ -123,8 +157,7 @@ def current_account(request: Request) -> Account | None:
     if hasattr(request.state, "account"):
         return request.state.account
     account = None
-    header = get_settings(request).sso_header
-    username = request.headers.get(header, "").strip() if header else ""
+    username = sso_username(request)
     if username and len(username) <= 200:
         account = _sso_account(request, username)
     else:
@@ -219,9 +252,8 @@ async def csrf_guard(request: Request) -> None:
     """Refuse (403) an unsafe request from a browser session that lacks the session's token."""
     if request.method not in UNSAFE:
         return
-    header = get_settings(request).sso_header
     session = session_of(request)
-    via_sso = bool(header and request.headers.get(header))
+    via_sso = bool(sso_username(request))
     if session is None and not via_sso:
         return  # no ambient credential a forged request could ride on
     token = await _submitted_token(request)
@@ -261,6 +293,25 @@ def page_context(request: Request, account: Account | None, **extra) -> dict:
         "switch_url": f"{request.url.path}?{urlencode(query)}",
         **extra,
     }
+
+
+class PeerMiddleware:
+    """Keeps the connection's peer in ``scope[PEER]`` before proxy headers rewrite ``client``."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope[PEER] = scope.get("client")
+        await self.app(scope, receive, send)
+
+
+def behind_proxies(app: ASGIApp, forwarded_allow_ips: str) -> ASGIApp:
+    """``app`` as ``serve`` runs it: client addresses from ``X-Forwarded-For`` when sent by
+    ``forwarded_allow_ips`` (uvicorn's own middleware; run uvicorn with ``proxy_headers=False``),
+    while SSO still checks the hop the request came from."""
+    return PeerMiddleware(ProxyHeadersMiddleware(app, trusted_hosts=forwarded_allow_ips))
 
 
 class CookieMiddleware:

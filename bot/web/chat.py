@@ -31,6 +31,7 @@ from bot.web.deps import (
 )
 from bot.web.history import recent_conversations
 from bot.web.pages import render
+from bot.web.schemas.base import MAX_QUESTION_BODY
 from bot.web.views import message_dict, requester_ticket_dict
 
 router = APIRouter(tags=["chat"])
@@ -101,7 +102,10 @@ def _owned(conversations, conversation_id: int, account: Account) -> Conversatio
 class QuestionIn(BaseModel):
     """The employee's message."""
 
-    question: str = Field(max_length=100_000, description="empty gets a clear message back")
+    question: str = Field(
+        max_length=MAX_QUESTION_BODY,
+        description="empty or too long (over the question limit) gets a clear message back",
+    )
 
 
 class FeedbackIn(BaseModel):

@@ -15,6 +15,7 @@ from bot.settings import BotSettings
 from bot.tickets.casework import Casework
 from bot.tickets.conversations import ConversationService
 from bot.tickets.escalation import Escalation
+from bot.tickets.rate_limit import RateLimiter
 from bot.tickets.records import TicketStore
 from bot.tickets.throttle import SignInThrottle
 from bot.wiring import Services
@@ -85,6 +86,11 @@ def get_questions(request: Request) -> QuestionVectors:
 def get_throttle(request: Request) -> SignInThrottle:
     """The sign-in throttle (per process)."""
     return services_of(request).throttle
+
+
+def get_limiter(request: Request) -> RateLimiter:
+    """The rate limiter of asks and API calls (per process)."""
+    return services_of(request).limiter
 
 
 def get_session_secret(request: Request) -> str:

@@ -19,7 +19,7 @@ from bot.web.auth import (
     sign_in,
     sign_out,
 )
-from bot.web.deps import StoreDep, ThrottleDep
+from bot.web.deps import StoreDep, ThrottleDep, get_settings
 from bot.web.i18n import texts
 from bot.web.pages import render
 from bot.web.schemas import Session, errors
@@ -72,6 +72,15 @@ def _attempt(
     return account
 
 
+PASSWORDS_OFF = "password sign-in is turned off: sign in through your organisation's single sign-on"
+
+
+def _passwords_allowed(request: Request) -> None:
+    """Refuse (403) a password sign-in where ``password_login`` is off (SSO only)."""
+    if not get_settings(request).password_login:
+        raise HTTPException(403, PASSWORDS_OFF)
+
+
 def throttled_text(ui: str, retry_after: int) -> str:
     """The sign-in page's message for a throttled attempt, in whole minutes."""
     return texts(ui)["login_throttled"].replace("{minutes}", str(minutes(retry_after)))
@@ -82,6 +91,7 @@ def login_page(request: Request, next: str = "/") -> Response:
     account = current_account(request)
     if account is not None:
         return RedirectResponse(safe_next(next), status_code=303)
+    _passwords_allowed(request)
     return render(request, "login.html", None, next=safe_next(next), error="", username="")
 
 
@@ -94,6 +104,7 @@ def login_form(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    _passwords_allowed(request)
     # A browser form always carries the token of the session the login page started.
     if not getattr(request.state, "csrf_ok", False):
         raise HTTPException(403, "CSRF token missing or invalid; reload the page and try again")
@@ -157,7 +168,9 @@ def api_sign_in(
     """Sign in: sets the session cookie; send ``csrf_token`` as ``X-CSRF-Token`` on writes.
 
     After 5 failed attempts for one username (or from one address) within 15 minutes, further
-    attempts get 429 with ``Retry-After`` for 15 minutes, whether or not the username exists."""
+    attempts get 429 with ``Retry-After`` for 15 minutes, whether or not the username exists.
+    403 where password sign-in is turned off (single sign-on only)."""
+    _passwords_allowed(request)
     try:
         account = _attempt(request, throttle, store, body.username, body.password)
     except Throttled as refused:

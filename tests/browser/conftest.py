@@ -77,7 +77,8 @@ def browser_context_args(browser_context_args) -> dict:
 def open_page(browser: Browser, browser_context_args) -> Iterator[Callable[..., Page]]:
     """Open a page in a fresh browser context (its own cookies: one person each).
 
-    Script errors on any page fail the test: a broken page is a bug users notice.
+    Script errors and Content Security Policy violations on any page fail the test: a broken
+    page is a bug users notice, and a refused script or style is a page the policy broke.
     """
     contexts, errors = [], []
 
@@ -86,9 +87,16 @@ def open_page(browser: Browser, browser_context_args) -> Iterator[Callable[..., 
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+        page.on("console", lambda msg: _csp_violation(msg.type, msg.text, page.url, errors))
         return page
 
     yield open_
     for context in contexts:
         context.close()
     assert not errors, errors
+
+
+def _csp_violation(kind: str, text: str, url: str, errors: list[str]) -> None:
+    """Record a console error that reports a Content Security Policy violation."""
+    if kind == "error" and "Content Security Policy" in text:
+        errors.append(f"{url}: {text}")

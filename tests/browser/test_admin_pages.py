@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -64,3 +66,29 @@ def test_only_admins_see_and_open_the_admin_pages(open_page, role) -> None:
         response = page.goto(path)
         assert response is not None and response.status == 403, path
     expect(page.get_by_test_id("upload-input")).to_have_count(0)
+
+
+def test_deleting_an_article_asks_first_under_the_strict_policy(open_page) -> None:
+    # The confirmation is a handler in a static script (the CSP forbids inline ones): dismissing
+    # it keeps the article, accepting it deletes the article.
+    article = STAPLER.replace(ARTICLE_ID, "KB-STAPLER-002").replace("Quantum", "Photon")
+    page = open_page("en-US")
+    sign_in(page, "admin", "/admin/upload")
+    upload = {"name": "photon.md", "mimeType": "text/markdown", "buffer": article.encode()}
+    page.get_by_test_id("upload-input").set_input_files([upload])
+    page.get_by_test_id("upload-button").click()
+    added = page.locator("[data-testid=upload-result][data-status=added]")
+    expect(added).to_have_text("ADDED photon.md: KB-STAPLER-002", timeout=30_000)
+
+    page.goto("/admin/articles/KB-STAPLER-002")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_test_id("article-delete").click()
+    expect(page).to_have_url(re.compile(r".*/admin/articles/KB-STAPLER-002$"))
+    assert asked and "KB-STAPLER-002" in asked[0]
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("article-delete").click()
+    page.goto("/admin/articles")
+    row = page.locator("[data-testid=article-row][data-article-id='KB-STAPLER-002']")
+    expect(row).to_have_count(0)

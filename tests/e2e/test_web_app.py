@@ -68,6 +68,7 @@ def site(sample_kb, tmp_path_factory) -> Iterator[dict]:
         **values,
         sso_header="X-Remote-User",
         sso_groups_header="X-Remote-Groups",
+        sso_trusted_proxies="127.0.0.1",  # the tests' client plays the authenticating proxy
     )
     escalation = web.services.escalation
     sso = build_site(sso_config, kb=sample_kb, store=store, escalation=escalation, serve=True)

@@ -102,7 +102,8 @@ def test_llamacpp_command_serves_the_configured_gguf(tmp_path) -> None:
     engine = llamacpp_engine(settings, tmp_path)
     argv = " ".join(engine.argv)
     assert "-m llama_cpp.server" in argv and f"--model {gguf}" in argv
-    assert "--port 9123" in argv and "--n_threads 3" in argv and "--api_key s3cret" in argv
+    assert "--port 9123" in argv and "--n_threads 3" in argv
+    assert "s3cret" not in argv and engine.env == {"API_KEY": "s3cret"}  # the key by environment
     assert engine.api_base == "http://127.0.0.1:9123/v1"
 
 

@@ -46,7 +46,8 @@ def test_the_generated_secret_is_private_and_kept(tmp_path) -> None:
 
 
 def test_a_configured_secret_wins_and_nothing_is_written(tmp_path) -> None:
-    assert load_session_secret(BotSettings(session_secret="configured"), tmp_path) == "configured"
+    configured = "configured-" + "c" * 32
+    assert load_session_secret(BotSettings(session_secret=configured), tmp_path) == configured
     assert not (tmp_path / "session_secret").exists()
 
 

@@ -49,7 +49,7 @@ def bar_chart(
         )
     return Markup(
         f'<svg class="chart" data-testid="{escape(testid)}" id="{escape(testid)}" role="img" '
-        f'aria-label="{escape(title)}" width="100%" style="max-width: {width}px" '
+        f'aria-label="{escape(title)}" width="{width}" '
         f'viewBox="0 0 {width} {height}" font-size="12">'
         f"<title>{escape(title)}</title>{''.join(rows)}</svg>"
     )
@@ -96,7 +96,7 @@ def line_chart(
     parts.append(_legend(series, left, height - 6))
     return Markup(
         f'<svg class="chart" data-testid="{escape(testid)}" id="{escape(testid)}" role="img" '
-        f'aria-label="{escape(title)}" width="100%" style="max-width: {width}px" '
+        f'aria-label="{escape(title)}" width="{width}" '
         f'viewBox="0 0 {width} {height}" font-size="11">'
         f"<title>{escape(title)}</title>{''.join(parts)}</svg>"
     )

@@ -50,7 +50,9 @@ class Hit(ApiModel):
     title: str
     section: str
     snippet: str
-    source: str
+    source: str = Field(
+        description="a URL, or the file's name; the path on the server for agents and admins"
+    )
     lang: str
     chunk_id: str
     dense_score: float | None
@@ -59,7 +61,9 @@ class Hit(ApiModel):
     confidence: float
     rerank_score: float | None
     tags: list[str]
-    allowed_groups: list[str] = Field(description="empty: a public article")
+    allowed_groups: list[str] | None = Field(
+        None, description="empty: a public article; null: not shown (agents and admins only)"
+    )
     text: str = Field(description="the whole chunk the snippet comes from")
 
 

@@ -6,6 +6,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
+# Bounds on what a request may carry, checked by the request models (422 before any work). The
+# question limit itself is the ``max_question_chars`` setting (2,000 by default; the Desk answers
+# a longer question with a clear message); the body bound is its order of magnitude above.
+MAX_QUESTION_BODY = 20_000
+MAX_TURN_CHARS = 8_000  # one earlier turn of the stateless ask API's history
+MAX_HISTORY_TURNS = 50
+MAX_HISTORY_CHARS = 40_000  # all the history's turns together
+
 # Times travel as Python's ``isoformat()`` strings (``2025-01-31T14:05:00+00:00``); typing them
 # ``datetime`` would make pydantic re-render them (``...Z``) and change what clients receive.
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
@@ -52,7 +60,10 @@ ERRORS: dict[int, dict[str, Any]] = {
     409: {"model": Error, "description": "Already decided (or the key belongs to another ticket)"},
     413: {"model": Error, "description": "The upload is over max_upload_mb; nothing was taken in"},
     422: {"model": Invalid, "description": "Invalid input, or a refused change with the reason"},
-    429: {"model": Error, "description": "Too many failed sign-ins; wait Retry-After seconds"},
+    429: {
+        "model": Error,
+        "description": "Too many requests or failed sign-ins; wait Retry-After seconds",
+    },
     507: {"model": Error, "description": "The disk is full; nothing was taken in"},
 }
 
