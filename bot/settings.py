@@ -113,6 +113,9 @@ class BotSettings(BaseSettings):
         "", description="signs session cookies; empty: generated once into data/session_secret"
     )
     session_hours: float = Field(8.0, gt=0, description="how long a sign-in lasts")
+    session_idle_minutes: float = Field(
+        60.0, gt=0, description="sign out a session unused for this long (minutes)"
+    )
     cookie_secure: bool = Field(False, description="send cookies over HTTPS only")
     api_docs: bool = Field(
         True,

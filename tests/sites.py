@@ -5,9 +5,11 @@ installs it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
 from bot.settings import SlackSettings
@@ -79,3 +81,14 @@ def build_site(
         install_slack(app, services, slack)
     site = Site(config, services, app)
     return site.serve() if serve else site
+
+
+def sign_in(url: str, username: str, password: str, timeout: float = 60) -> httpx.Client:
+    """A client signed in through the /login form, sending the CSRF header on API writes."""
+    client = httpx.Client(base_url=url, timeout=timeout)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    form = {"username": username, "password": password, "csrf_token": token}
+    response = client.post("/login", data=form)
+    assert response.status_code == 303, response.text
+    client.headers["X-CSRF-Token"] = client.get("/api/v1/session").json()["csrf_token"]
+    return client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -62,3 +63,89 @@ def user_list() -> None:
         state = "" if a.active else " (inactive)"
         typer.echo(f"{a.username:<20} {a.role:<8} {a.display_name}{groups}{state}")
     store.close()
+
+
+def _change(username: str, change) -> None:
+    """Run ``change(store, username)`` from ``bot.tickets.accounts``; exit 2 with the reason
+    (an unknown user, the last admin, a short password) when it is refused."""
+    from bot.tickets.records import InvalidChange, NotFound
+
+    store = store_or_exit(config_or_exit())
+    try:
+        change(store, username)
+    except NotFound:
+        fail(f"no account {username!r} (see `servicedesk user list`)")
+    except InvalidChange as err:
+        fail(str(err))
+    finally:
+        store.close()
+
+
+def _new_password(from_stdin: bool) -> str:
+    """The new password, from one line of stdin or a hidden prompt (never the command line,
+    where ``ps`` and the shell's history would show it)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+
+
+@user_app.command("passwd")
+def user_passwd(
+    username: str,
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="read the password from one line of stdin")
+    ] = False,
+) -> None:
+    """Set a new password (asked for, hidden); the account's existing sessions end."""
+    from bot.tickets.accounts import change_password
+
+    password = _new_password(stdin)
+    _change(username, lambda store, name: change_password(store, name, password))
+    typer.echo(f"password of {username} changed; its sessions are signed out")
+
+
+@user_app.command("disable")
+def user_disable(username: str) -> None:
+    """Stop an account from signing in; its existing sessions end."""
+    from bot.tickets.accounts import set_active
+
+    _change(username, lambda store, name: set_active(store, name, False))
+    typer.echo(f"{username} disabled")
+
+
+@user_app.command("enable")
+def user_enable(username: str) -> None:
+    """Let a disabled account sign in again."""
+    from bot.tickets.accounts import set_active
+
+    _change(username, lambda store, name: set_active(store, name, True))
+    typer.echo(f"{username} enabled")
+
+
+@user_app.command("role")
+def user_role(
+    username: str, role: Annotated[str, typer.Argument(help="employee | agent | admin")]
+) -> None:
+    """Give an account another role; its existing sessions end."""
+    from bot.tickets.accounts import set_role
+
+    _change(username, lambda store, name: set_role(store, name, role))
+    typer.echo(f"{username} is now {role}")
+
+
+@user_app.command("signout")
+def user_signout(username: str) -> None:
+    """End every session of an account (all browsers and API clients)."""
+    from bot.tickets.accounts import sign_out_everywhere
+
+    _change(username, sign_out_everywhere)
+    typer.echo(f"every session of {username} is signed out")
+
+
+@user_app.command("delete")
+def user_delete(username: str) -> None:
+    """Delete an account (its tickets and conversations stay under the same name)."""
+    from bot.tickets.accounts import delete_account
+
+    _change(username, delete_account)
+    typer.echo(f"{username} deleted")

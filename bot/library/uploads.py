@@ -134,12 +134,23 @@ def plan_zip(archive: zipfile.ZipFile, limits: UploadLimits) -> list[tuple[zipfi
             raise UploadRejected("refused: encrypted archives are not supported")
         total += info.file_size
         plan.append((info, str(path)))
+    _refuse_file_and_folder(plan)
     if total > limits.max_unpacked_bytes:
         raise UploadRejected(
             f"refused: unpacks to {total / MB:.0f} MB, the limit is "
             f"{limits.max_unpacked_bytes / MB:g} MB (zip bomb?)"
         )
     return plan
+
+
+def _refuse_file_and_folder(plan: list[tuple[zipfile.ZipInfo, str]]) -> None:
+    """Refuse an archive where one name is both a file and a folder (``a`` and ``a/b.md``): no
+    file system can hold both, and which one wins would depend on the entries' order."""
+    files = {rel for _, rel in plan}
+    folders = {str(parent) for rel in files for parent in PurePosixPath(rel).parents}
+    clash = sorted(files & folders)
+    if clash:
+        raise UploadRejected(f"refused: {clash[0]!r} is both a file and a folder in the archive")
 
 
 def unpack_zip(
@@ -159,6 +170,10 @@ def unpack_zip(
         raise UploadRejected(f"not a valid zip archive ({err})") from err
     except (NotImplementedError, RuntimeError) as err:  # unsupported compression, passwords
         raise UploadRejected(f"cannot unpack: {err}") from err
+    except OSError as err:  # an entry the file system cannot hold: this archive fails, not all
+        if disk_full(err):
+            raise disk_full_error() from err
+        raise UploadRejected(f"cannot unpack: {err.strerror or err}") from err
 
 
 def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, rel: str) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import records
@@ -25,6 +25,7 @@ class AccountRecords(StoreBase):
             password_hash=password_hash,
             active=account.active,
             created_at=account.created_at,
+            must_change_password=account.must_change_password,
         )
         try:
             with self._write() as session:
@@ -60,6 +61,7 @@ class AccountRecords(StoreBase):
         email: str | None = None,
         groups: list[str] | None = None,
         active: bool | None = None,
+        must_change_password: bool | None = None,
     ) -> Account:
         """Change the given fields of an account (e.g. groups from SSO, deactivation)."""
         with self._write() as session:
@@ -74,7 +76,22 @@ class AccountRecords(StoreBase):
                 row.groups = list(groups)
             if active is not None:
                 row.active = active
+            if must_change_password is not None:
+                row.must_change_password = must_change_password
             return records.account(row)
+
+    def revoke_sessions(self, username: str) -> Account:
+        """Bump the account's session version, so every cookie issued before stops working."""
+        with self._write() as session:
+            row = self._account_row(session, username)
+            row.session_version = (row.session_version or 0) + 1
+            return records.account(row)
+
+    def delete_account(self, username: str) -> None:
+        """Remove the account (its tickets and conversations keep the name); NotFound if none."""
+        with self._write() as session:
+            self._account_row(session, username)
+            session.execute(delete(AccountRow).where(AccountRow.username == username))
 
     def accounts(self) -> list[Account]:
         """Every account, by username."""

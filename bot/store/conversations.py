@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.store import records
 from bot.store.base import StoreBase, one_of, required
-from bot.store.schema import ConversationRow, TurnRow
-from bot.tickets.records import Channel, Conversation, NotFound, TurnRecord
+from bot.store.schema import ConversationRow, FeedbackRow, TurnRow
+from bot.tickets.records import Channel, Conversation, Feedback, NotFound, TurnRecord
 
 CHANNELS = ("web", "slack")
 TURN_ROLES = ("user", "assistant")
+FEEDBACK_KINDS = ("helpful", "not_helpful", "resolved")
 
 
 class ConversationRecords(StoreBase):
@@ -80,6 +81,36 @@ class ConversationRecords(StoreBase):
         with self._read() as session:
             rows = session.scalars(query.limit(limit))
             return [records.conversation(r) for r in rows]
+
+    def replace_feedback(self, feedback: Feedback) -> Feedback:
+        """Keep ``feedback`` as the user's one verdict on its answer (on the conversation when
+        ``turn_id`` is None): an earlier verdict of theirs there is replaced, so repeated clicks
+        count once. The conversation's row is locked so two clicks at once keep one."""
+        row = FeedbackRow(
+            conversation_id=feedback.conversation_id,
+            turn_id=feedback.turn_id,
+            user=required(feedback.user, "user"),
+            kind=one_of(feedback.kind, FEEDBACK_KINDS, "feedback kind"),
+            channel=one_of(feedback.channel, CHANNELS, "channel"),
+            created_at=feedback.created_at,
+        )
+        same_turn = (
+            FeedbackRow.turn_id.is_(None)
+            if feedback.turn_id is None
+            else FeedbackRow.turn_id == feedback.turn_id
+        )
+        with self._write() as session:
+            if session.get(ConversationRow, feedback.conversation_id, with_for_update=True) is None:
+                raise NotFound(f"no conversation {feedback.conversation_id}")
+            earlier = (
+                FeedbackRow.conversation_id == feedback.conversation_id,
+                FeedbackRow.user == row.user,
+                same_turn,
+            )
+            session.execute(delete(FeedbackRow).where(*earlier))
+            session.add(row)
+            session.flush()
+            return records.feedback(row)
 
     @staticmethod
     def _conversation_row(session: Session, conversation_id: int) -> ConversationRow:

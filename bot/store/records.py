@@ -41,6 +41,8 @@ def account(row: AccountRow) -> Account:
         id=row.id,
         active=row.active,
         created_at=as_utc(row.created_at),
+        session_version=row.session_version or 0,
+        must_change_password=bool(row.must_change_password),
     )
 
 

@@ -8,11 +8,10 @@ from sqlalchemy import select
 
 from bot.store import records
 from bot.store.base import StoreBase, one_of, required
-from bot.store.conversations import CHANNELS
+from bot.store.conversations import CHANNELS, FEEDBACK_KINDS
 from bot.store.schema import ArticleDraftRow, AuditEventRow, ConversationRow, FeedbackRow
 from bot.tickets.records import ArticleDraft, AuditEvent, Feedback, NotFound
 
-FEEDBACK_KINDS = ("helpful", "not_helpful", "resolved")
 DRAFT_STATUSES = ("pending", "approved", "rejected")
 DRAFT_ACTIONS = {
     "pending": "draft.pending",

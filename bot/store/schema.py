@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.store.columns import UtcDateTime
@@ -40,6 +40,10 @@ class AccountRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(512))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Carried in the session cookie: bumping it signs out every existing session of the account.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A seeded demo password: the account is sent to the change-password page until it changes.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ConversationRow(Base):

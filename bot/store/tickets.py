@@ -48,7 +48,8 @@ class TicketRecords(StoreBase):
         sources: list[dict] | None = None,
         thread_ref: str = "",
     ) -> Ticket:
-        """File a ticket from ``draft``; the same key returns the first ticket, never a second."""
+        """File a ticket from ``draft``; the same key, or a conversation that has a ticket already,
+        returns the first ticket, never a second."""
         key = required(idempotency_key, "idempotency key")
         row = self._new_ticket(draft, requester, channel, key, transcript, sources, thread_ref)
         try:
@@ -57,6 +58,10 @@ class TicketRecords(StoreBase):
                 if first is not None:
                     return records.ticket(first)
                 conversation = self._conversation_of(session, conversation_id)
+                if conversation is not None and conversation.ticket_number:
+                    # Another tab filed one for this conversation (under its own key) while
+                    # this request waited for the lock: that ticket is the one.
+                    return records.ticket(self._ticket_row(session, conversation.ticket_number))
                 row.conversation_id = conversation_id
                 session.add(row)
                 session.flush()

@@ -103,13 +103,15 @@ class ConversationService:
         kind: FeedbackKind,
         turn_id: int | None = None,
     ) -> Feedback:
-        """Record the employee's verdict on an answer (or ``resolved`` for the conversation)."""
+        """Record the employee's verdict on an answer (or ``resolved`` for the conversation):
+        one per person and answer, the latest replacing the earlier, so clicks cannot inflate
+        satisfaction figures."""
         if kind not in FEEDBACK_KINDS:
             raise ValueError(f"unknown feedback {kind!r}; use one of {', '.join(FEEDBACK_KINDS)}")
         conversation = self.get(conversation_id, account)
         if turn_id is not None and turn_id not in {t.id for t in conversation.turns}:
             raise NotFound(f"no turn {turn_id} in conversation {conversation_id}")
-        return self.store.add_feedback(
+        return self.store.replace_feedback(
             Feedback(
                 conversation_id=conversation_id,
                 user=account.username,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.desk.messages import lang_key
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 MAX_SUBJECT = 200
 MAX_SUMMARY = 10_000
 _LISTED = 5  # questions and articles named in an extractive summary
+# The most urgent priority an employee may choose when triage suggested a less urgent one.
+EMPLOYEE_MAX_PRIORITY = "P2"
 
 _WORDS = {
     "ko": {
@@ -187,8 +190,9 @@ class Escalation:
     def file(
         self, conversation: Conversation, draft: TicketDraft, requester: str, idempotency_key: str
     ) -> Ticket:
-        """File the (possibly edited) draft; the same key never files a second ticket."""
-        checked = self.checked(draft)
+        """File the (possibly edited) draft; the same key never files a second ticket. The
+        employee's edits stay within what triage allows (``within_triage``)."""
+        checked = self.within_triage(conversation, self.checked(draft))
         if not idempotency_key.strip():
             raise InvalidChange("an idempotency key is required to file a ticket")
         return self.store.file_ticket(
@@ -201,6 +205,18 @@ class Escalation:
             sources=self.sources(conversation),
             thread_ref=conversation.thread_ref,
         )
+
+    def within_triage(self, conversation: Conversation, draft: TicketDraft) -> TicketDraft:
+        """The employee's draft bounded by triage: the group is the one the category routes to
+        (triage's own group when no routing is configured), never one typed in; the priority
+        may be lowered freely but raised only up to triage's suggestion or ``P2``, whichever is
+        more urgent. Agents change either afterwards."""
+        suggestion = self._suggest(questions(conversation))
+        groups = self.settings.assignment_groups
+        group = group_for(draft.category, groups) if groups else suggestion.group
+        ceiling = min(suggestion.priority, EMPLOYEE_MAX_PRIORITY, key=PRIORITIES.index)
+        priority = max(draft.priority, ceiling, key=PRIORITIES.index)
+        return replace(draft, group=group or draft.group, priority=priority)
 
     def checked(self, draft: TicketDraft) -> TicketDraft:
         """The draft with whitespace trimmed, personal data masked and the group filled in;

@@ -52,6 +52,8 @@ class Account:
     id: int = 0
     active: bool = True
     created_at: datetime = field(default_factory=utcnow)
+    session_version: int = 0  # in the session cookie; bumped to revoke every existing session
+    must_change_password: bool = False  # a seeded password: change it before anything else
 
 
 @dataclass
@@ -218,6 +220,19 @@ class TicketStore(Protocol):
     def account(self, username: str) -> Account | None: ...
     def password_hash(self, username: str) -> str | None: ...
     def set_password_hash(self, username: str, password_hash: str) -> None: ...
+    def update_account(  # raises NotFound
+        self,
+        username: str,
+        *,
+        role: str | None = None,
+        display_name: str | None = None,
+        email: str | None = None,
+        groups: list[str] | None = None,
+        active: bool | None = None,
+        must_change_password: bool | None = None,
+    ) -> Account: ...
+    def revoke_sessions(self, username: str) -> Account: ...  # raises NotFound
+    def delete_account(self, username: str) -> None: ...  # raises NotFound
     def accounts(self) -> list[Account]: ...
 
     # conversations
@@ -261,6 +276,7 @@ class TicketStore(Protocol):
 
     # feedback, audit, drafts
     def add_feedback(self, feedback: Feedback) -> Feedback: ...
+    def replace_feedback(self, feedback: Feedback) -> Feedback: ...
     def feedback(self, since: datetime | None = None) -> list[Feedback]: ...
     def audit(self, event: AuditEvent) -> None: ...
     def audit_events(self, limit: int = 200) -> list[AuditEvent]: ...

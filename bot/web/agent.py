@@ -17,7 +17,9 @@ from bot.tickets.records import (
     PRIORITIES,
     STATUSES,
     Account,
+    AuditEvent,
     InvalidChange,
+    NotFound,
     TicketQuery,
 )
 from bot.web.auth import AgentDep
@@ -250,10 +252,21 @@ def _ticket_page(
 def conversation_page(
     request: Request, conversation_id: int, agent: AgentDep, store: StoreDep
 ) -> HTMLResponse:
-    """The whole conversation a ticket came from, with what the bot answered and why."""
-    return render(
-        request, "agent_conversation.html", agent, conversation=store.conversation(conversation_id)
+    """The whole conversation a ticket came from, with what the bot answered and why. Only a
+    conversation that became a ticket is the desk's to read (404 otherwise); each read is
+    audited (``conversation.read``)."""
+    conversation = store.conversation(conversation_id)
+    if not conversation.ticket_number:
+        raise NotFound(f"no escalated conversation {conversation_id}")
+    store.audit(
+        AuditEvent(
+            actor=agent.username,
+            action="conversation.read",
+            target=str(conversation_id),
+            detail={"ticket": conversation.ticket_number},
+        )
     )
+    return render(request, "agent_conversation.html", agent, conversation=conversation)
 
 
 @router.get("/agent/tickets/{number}", response_class=HTMLResponse, include_in_schema=False)

@@ -9,7 +9,9 @@ What other routers use (``from bot.web.auth import ...``):
   (``/api/...``) get 401 JSON, pages a redirect to ``/login?next=<path>``. Wrong role: 403 (JSON
   for the API, a page otherwise). ``admin`` passes wherever ``agent`` does; agents never pass
   ``require_role("admin")``. Aliases: ``SignedInDep``, ``AgentDep``, ``AdminDep``, e.g.
-  ``def page(request: Request, account: AdminDep): ...``.
+  ``def page(request: Request, account: AdminDep): ...``. An account that must change its
+  (seeded) password passes none of them: pages redirect to ``/account/password?next=<path>``,
+  the API answers 403; ``PendingDep`` lets it reach that page.
 - CSRF: every POST/PUT/PATCH/DELETE from a browser session (a valid session cookie, or SSO) must
   carry the session's token, as form field ``csrf_token`` or header ``X-CSRF-Token``; otherwise
   403. The check is an app-wide dependency (``csrf_guard``), so routers get it for free.
@@ -18,10 +20,14 @@ What other routers use (``from bot.web.auth import ...``):
 - ``page_context(request, account, **extra) -> dict`` for templates: ``t`` (UI texts), ``ui``
   (``ko``/``en``), ``account``, ``csrf_token``, plus ``extra``. ``bot.web.pages.render`` wraps
   it with the shared ``TEMPLATES``.
-- ``sign_in(response, request, account)`` / ``sign_out(response)`` set or clear the cookie.
+- ``sign_in(response, request, account)`` / ``sign_out(response, request)`` set or clear the
+  cookie.
 
 The session is a signed cookie (``bot.web.sessions``; HttpOnly, SameSite=Lax, Secure per
-``settings.cookie_secure``, lasting ``settings.session_hours``). Its secret is
+``settings.cookie_secure``, then named ``__Host-sd_session``; lasting ``settings.session_hours``,
+signed out after ``settings.session_idle_minutes`` unused, its last-use time re-issued at most
+once a minute); it carries the account's
+session version, so bumping that (``bot.tickets.accounts``) revokes it. Its secret is
 ``settings.session_secret`` or one generated once into ``<data_dir>/session_secret`` (0600;
 ``data_dir`` is the knowledge base's).
 """
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import time
 from functools import lru_cache
 from typing import Annotated
 from urllib.parse import quote, urlencode
@@ -46,8 +53,10 @@ from bot.web.deps import get_session_secret, get_settings, get_store
 from bot.web.i18n import pick_language, texts
 from bot.web.sessions import (
     cookie_header,
+    cookie_name,
     decode_session,
     encode_session,
+    idle_too_long,
     new_session,
 )
 
@@ -59,16 +68,38 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 PEER = "servicedesk.peer"  # scope key: the connection's own peer, before proxy headers
 
 
+SEEN_EVERY = 60  # seconds: how stale a session's last-use time may get before re-issuing it
+
+
+def session_cookie(request: Request) -> str:
+    """The session cookie's name: ``__Host-sd_session`` when ``cookie_secure`` is on."""
+    return cookie_name(COOKIE, get_settings(request))
+
+
 def session_of(request: Request) -> dict | None:
-    """The request's valid session (cookie or one minted during this request), if any."""
+    """The request's valid session (cookie or one minted during this request), if any; a
+    signed-in session idle past ``settings.session_idle_minutes`` is none."""
     minted = getattr(request.state, "minted_session", None)
     if minted is not None:
         return minted
     if not hasattr(request.state, "session"):
-        raw = request.cookies.get(COOKIE, "")
-        secret = get_session_secret(request)
-        request.state.session = decode_session(raw, secret) if raw else None
+        raw = request.cookies.get(session_cookie(request), "")
+        session = decode_session(raw, get_session_secret(request)) if raw else None
+        if session is not None and idle_too_long(session, get_settings(request)):
+            session = None
+        request.state.session = session
+        if session is not None and session.get("u"):
+            _mark_seen(request, session)
     return request.state.session
+
+
+def _mark_seen(request: Request, session: dict) -> None:
+    """Re-issue the cookie with a new last-use time, at most once a minute."""
+    now = int(time.time())
+    if now - session.get("seen", 0) < SEEN_EVERY:
+        return
+    session["seen"] = now
+    _queue_session_cookie(request, session)
 
 
 def _queue_cookie(request: Request, header: str) -> None:
@@ -76,29 +107,53 @@ def _queue_cookie(request: Request, header: str) -> None:
     request.state.set_cookies = [*getattr(request.state, "set_cookies", []), header]
 
 
-def _mint(request: Request, username: str) -> dict:
-    session = new_session(username, get_settings(request))
-    request.state.minted_session = session
+def _queue_session_cookie(request: Request, session: dict) -> None:
+    settings = get_settings(request)
     value = encode_session(session, get_session_secret(request))
-    max_age = int(get_settings(request).session_hours * 3600)
-    _queue_cookie(request, cookie_header(COOKIE, value, get_settings(request), max_age))
+    max_age = max(int(session["exp"] - time.time()), 0)
+    header = cookie_header(session_cookie(request), value, settings, max_age)
+    request.state.session_cookie = header
+    _queue_cookie(request, header)
+
+
+def _drop_queued_session_cookie(request: Request) -> None:
+    """Forget a session cookie queued earlier in this request (a refresh), so a sign-in or
+    sign-out on the response is the last word."""
+    queued = getattr(request.state, "session_cookie", None)
+    if queued is not None:
+        request.state.set_cookies = [
+            c for c in getattr(request.state, "set_cookies", []) if c != queued
+        ]
+
+
+def _mint(request: Request, account: Account | None) -> dict:
+    username, version = (account.username, account.session_version) if account else ("", 0)
+    session = new_session(username, get_settings(request), version)
+    request.state.minted_session = session
+    _drop_queued_session_cookie(request)
+    _queue_session_cookie(request, session)
     return session
 
 
 def sign_in(response: Response, request: Request, account: Account) -> dict:
     """Start a new session for ``account`` on ``response`` (a new CSRF token too)."""
     settings = get_settings(request)
-    session = new_session(account.username, settings)
+    session = new_session(account.username, settings, account.session_version)
     value = encode_session(session, get_session_secret(request))
-    response.headers.append(
-        "set-cookie", cookie_header(COOKIE, value, settings, int(settings.session_hours * 3600))
-    )
+    _drop_queued_session_cookie(request)
+    name = session_cookie(request)
+    max_age = int(settings.session_hours * 3600)
+    response.headers.append("set-cookie", cookie_header(name, value, settings, max_age))
     return session
 
 
-def sign_out(response: Response) -> None:
+def sign_out(response: Response, request: Request) -> None:
     """End the session on ``response``."""
-    response.delete_cookie(COOKIE, path="/")
+    _drop_queued_session_cookie(request)
+    settings = get_settings(request)
+    response.delete_cookie(
+        session_cookie(request), path="/", secure=settings.cookie_secure, httponly=True
+    )
 
 
 def csrf_token(request: Request) -> str:
@@ -106,7 +161,7 @@ def csrf_token(request: Request) -> str:
     session = session_of(request)
     account = current_account(request)
     if session is None or (account is not None and session.get("u") != account.username):
-        session = _mint(request, account.username if account else "")
+        session = _mint(request, account)
     return session["csrf"]
 
 
@@ -164,6 +219,8 @@ def current_account(request: Request) -> Account | None:
         session = session_of(request)
         if session and session.get("u"):
             account = get_store(request).account(session["u"])
+            if account is not None and session.get("v", 0) != account.session_version:
+                account = None  # revoked: signed out everywhere, new password, disabled, role
     if account is not None and not account.active:
         account = None
     request.state.account = account
@@ -174,10 +231,16 @@ def current_account(request: Request) -> Account | None:
 
 
 class SignInRequired(Exception):
-    """A page needs a signed-in user: redirect to the sign-in page."""
+    """A page needs a signed-in user: redirect to the sign-in page (or to ``page``, the
+    change-password page, for an account that must change its password first)."""
 
-    def __init__(self, next_url: str):
+    def __init__(self, next_url: str, page: str = "/login"):
         self.next_url = next_url
+        self.page = page
+
+
+PASSWORD_PAGE = "/account/password"
+CHANGE_FIRST = "change your password first (the page /account/password)"
 
 
 class PageForbidden(Exception):
@@ -196,6 +259,21 @@ def allowed(account: Account, roles: tuple[Role, ...]) -> bool:
     return account.role == "admin" and "agent" in roles
 
 
+def _here(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def signed_in_pending(request: Request) -> Account:
+    """The signed-in account even when it must change its password (the change-password page
+    itself); signed out: as :func:`require_role`."""
+    account = current_account(request)
+    if account is None:
+        if is_api(request):
+            raise HTTPException(401, "sign in first")
+        raise SignInRequired(_here(request))
+    return account
+
+
 def require_role(*roles: Role):
     """Build a dependency that returns the signed-in account if its role is one of ``roles``."""
 
@@ -204,8 +282,11 @@ def require_role(*roles: Role):
         if account is None:
             if is_api(request):
                 raise HTTPException(401, "sign in first")
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise SignInRequired(target)
+            raise SignInRequired(_here(request))
+        if account.must_change_password:
+            if is_api(request):
+                raise HTTPException(403, CHANGE_FIRST)
+            raise SignInRequired(_here(request), PASSWORD_PAGE)
         if not allowed(account, roles):
             if is_api(request):
                 raise HTTPException(403, "your role may not do this")
@@ -218,6 +299,7 @@ def require_role(*roles: Role):
 SignedInDep = Annotated[Account, Depends(require_role())]
 AgentDep = Annotated[Account, Depends(require_role("agent"))]
 AdminDep = Annotated[Account, Depends(require_role("admin"))]
+PendingDep = Annotated[Account, Depends(signed_in_pending)]
 
 
 # -- CSRF --------------------------------------------------------------------------------------
@@ -258,7 +340,8 @@ async def csrf_guard(request: Request) -> None:
         return  # no ambient credential a forged request could ride on
     token = await _submitted_token(request)
     expected = session.get("csrf", "") if session else ""
-    if not token or not expected or not hmac.compare_digest(token, expected):
+    # Bytes: compare_digest refuses non-ASCII str with TypeError (a 500 on a hostile token).
+    if not token or not expected or not hmac.compare_digest(token.encode(), expected.encode()):
         raise HTTPException(403, "CSRF token missing or invalid; reload the page and try again")
     request.state.csrf_ok = True
 
@@ -337,7 +420,7 @@ class CookieMiddleware:
 
 def login_redirect(request: Request, exc: SignInRequired) -> Response:
     """Send a signed-out visitor to the sign-in page, coming back afterwards."""
-    return RedirectResponse(f"/login?next={quote(exc.next_url, safe='')}", status_code=303)
+    return RedirectResponse(f"{exc.page}?next={quote(exc.next_url, safe='')}", status_code=303)
 
 
 def forbidden_json(request: Request, exc: PageForbidden) -> Response:

@@ -82,6 +82,6 @@ def _has_session(scope: Scope) -> bool:
                 cookies.load(value.decode("latin-1"))
             except CookieError:  # a malformed cookie header: treat as signed in, the safe side
                 return True
-            if COOKIE in cookies:
+            if COOKIE in cookies or f"__Host-{COOKIE}" in cookies:
                 return True
     return False

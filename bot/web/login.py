@@ -8,10 +8,11 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from bot.tickets.accounts import authenticate
-from bot.tickets.records import Account
+from bot.tickets.accounts import authenticate, change_password, sign_out_everywhere
+from bot.tickets.records import Account, InvalidChange
 from bot.tickets.throttle import SignInThrottle, minutes
 from bot.web.auth import (
+    PendingDep,
     SignedInDep,
     csrf_token,
     current_account,
@@ -138,9 +139,62 @@ def login_form(
 
 
 @router.post("/logout", include_in_schema=False)
-def logout_form() -> Response:
+def logout_form(request: Request) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    sign_out(response)
+    sign_out(response, request)
+    return response
+
+
+@router.post("/logout/everywhere", include_in_schema=False)
+def logout_everywhere_form(request: Request, account: SignedInDep, store: StoreDep) -> Response:
+    """Sign out here and revoke every other session of the account (other browsers, API)."""
+    sign_out_everywhere(store, account.username)
+    return logout_form(request)
+
+
+@router.get("/account/password", include_in_schema=False)
+def password_page(request: Request, account: PendingDep, next: str = "/") -> Response:
+    """Change one's own password (where an account with a seeded password is sent first)."""
+    return render(request, "account_password.html", account, next=safe_next(next), error="")
+
+
+@router.post("/account/password", include_in_schema=False)
+def password_form(
+    request: Request,
+    account: PendingDep,
+    store: StoreDep,
+    throttle: ThrottleDep,
+    current: Annotated[str, Form(max_length=1000)] = "",
+    new: Annotated[str, Form(max_length=1000)] = "",
+    again: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """Check the current password (throttled like sign-in), set the new one, end every other
+    session and keep this one."""
+    t = texts(language(request))
+
+    def refused(status: int, error: str) -> Response:
+        return render(
+            request, "account_password.html", account, status, next=safe_next(next), error=error
+        )
+
+    try:
+        if _attempt(request, throttle, store, account.username, current) is None:
+            return refused(401, t["password_wrong"])
+    except Throttled as wait:
+        page = refused(429, throttled_text(language(request), wait.retry_after))
+        page.headers["Retry-After"] = str(wait.retry_after)
+        return page
+    if new != again:
+        return refused(400, t["password_mismatch"])
+    if new == current:
+        return refused(400, t["password_same"])
+    try:
+        changed = change_password(store, account.username, new)
+    except InvalidChange:
+        return refused(400, t["password_short"])
+    response = RedirectResponse(safe_next(next), status_code=303)
+    sign_in(response, request, changed)
     return response
 
 
@@ -193,8 +247,9 @@ def api_sign_in(
     summary="Read the session",
     responses=errors(401),
 )
-def api_session(request: Request, account: SignedInDep) -> dict:
-    """Who is signed in, with the session's CSRF token."""
+def api_session(request: Request, account: PendingDep) -> dict:
+    """Who is signed in, with the session's CSRF token (also for an account that must change
+    its seeded password first at ``/account/password``; every other call answers it 403)."""
     return {"account": account_dict(account), "csrf_token": csrf_token(request)}
 
 
@@ -205,6 +260,11 @@ def api_session(request: Request, account: SignedInDep) -> dict:
     summary="Sign out",
     responses=errors(403),
 )
-def api_sign_out(response: Response) -> None:
-    """Sign out."""
-    sign_out(response)
+def api_sign_out(
+    request: Request, response: Response, store: StoreDep, everywhere: bool = False
+) -> None:
+    """Sign out; with ``everywhere=true`` every other session of the account ends too."""
+    account = current_account(request)
+    if everywhere and account is not None:
+        sign_out_everywhere(store, account.username)
+    sign_out(response, request)

@@ -18,6 +18,7 @@ from bot.settings import SAMPLE_KB
 from bot.tickets.accounts import hash_password
 from bot.tickets.records import Account, ArticleDraft, Feedback, TicketDraft, TurnRecord, utcnow
 from ingest.pipeline import Ingestor
+from tests import sites
 from tests.conftest import QUIET, make_kb
 from tests.fakes import FakeClock, FixedTriage
 from tests.sites import build_site, site_config
@@ -61,13 +62,7 @@ def site(tmp_path_factory) -> Iterator[dict]:
 
 def sign_in(url: str, username: str) -> httpx.Client:
     """A client signed in through the /login form, sending the CSRF header on API writes."""
-    client = httpx.Client(base_url=url, timeout=120)
-    page = client.get("/login").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    form = {"username": username, "password": PASSWORDS[username], "csrf_token": token}
-    assert client.post("/login", data=form).status_code == 303
-    client.headers["X-CSRF-Token"] = client.get("/api/v1/session").json()["csrf_token"]
-    return client
+    return sites.sign_in(url, username, PASSWORDS[username], timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pytest
 
 from bot.tickets.accounts import hash_password
 from bot.tickets.records import Account, Feedback, TicketDraft, TicketMessage, TurnRecord, utcnow
+from tests import sites
 from tests.conftest import make_kb
 from tests.fakes import FakeClock, FixedTriage
 from tests.sites import build_site, site_config
@@ -99,12 +100,11 @@ def site(tmp_path_factory) -> Iterator[str]:
 @contextmanager
 def signed_in(url: str, username: str) -> Iterator[httpx.Client]:
     """A client signed in through the /login form, closed afterwards."""
-    with httpx.Client(base_url=url, timeout=60) as client:
-        page = client.get("/login").text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        form = {"username": username, "password": PASSWORDS[username], "csrf_token": token}
-        assert client.post("/login", data=form).status_code == 303
+    client = sites.sign_in(url, username, PASSWORDS[username])
+    try:
         yield client
+    finally:
+        client.close()
 
 
 def test_agents_and_admins_read_the_figures_worked_out_by_hand(site) -> None:

@@ -3,7 +3,6 @@ real embedder, and the Slack Web API stand-in as the operations channel."""
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Iterator
 from contextlib import closing
@@ -16,6 +15,7 @@ from bot.settings import SAMPLE_KB, SlackSettings
 from bot.tickets.accounts import hash_password
 from bot.tickets.records import Account, TurnRecord, utcnow
 from ingest.pipeline import Ingestor
+from tests import sites
 from tests.conftest import QUIET, make_kb
 from tests.fakes import FixedTriage
 from tests.sites import build_site, site_config
@@ -84,12 +84,7 @@ def site(tmp_path_factory, slack_api) -> Iterator[dict]:
 
 
 def sign_in(url: str, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=url, timeout=120)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    form = {"username": username, "password": PASSWORD, "csrf_token": token}
-    assert client.post("/login", data=form).status_code == 303
-    client.headers["X-CSRF-Token"] = client.get("/api/v1/session").json()["csrf_token"]
-    return client
+    return sites.sign_in(url, username, PASSWORD, timeout=120)
 
 
 def seed_declined(store) -> None:

@@ -5,7 +5,6 @@ The real app over HTTP on a small real KB (`hash` embedder: this is about fields
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from ingest.pipeline import Ingestor
 from retrieval.embedders import make_embedder
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.settings import RetrievalSettings
+from tests import sites
 from tests.conftest import QUIET
 from tests.fakes import FixedTriage
 from tests.sites import build_site, site_config
@@ -61,12 +61,7 @@ def site(tmp_path_factory) -> Iterator[dict]:
 
 
 def _sign_in(url: str, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=url, timeout=60)
-    page = client.get("/login").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    form = {"username": username, "password": PASSWORD, "csrf_token": token}
-    assert client.post("/login", data=form).status_code == 303
-    return client
+    return sites.sign_in(url, username, PASSWORD)
 
 
 def _search(client: httpx.Client) -> httpx.Response:

@@ -3,7 +3,6 @@ the API docs page exists only when configured, and ReDoc never."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import httpx
@@ -11,6 +10,7 @@ import pytest
 
 from bot.tickets.accounts import hash_password
 from bot.tickets.records import Account
+from tests import sites
 from tests.conftest import make_kb
 from tests.fakes import FixedTriage
 from tests.sites import Site, build_site, site_config
@@ -45,11 +45,7 @@ def locked_down(tmp_path_factory) -> Iterator[Site]:
 
 
 def signed_in(url: str) -> httpx.Client:
-    client = httpx.Client(base_url=url, timeout=60)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    form = {"username": "employee", "password": PASSWORD, "csrf_token": token}
-    assert client.post("/login", data=form).status_code == 303
-    return client
+    return sites.sign_in(url, "employee", PASSWORD)
 
 
 @pytest.mark.parametrize("path", ["/", "/login", "/search?q=vpn", "/api/v1/search?q=vpn", "/nope"])

@@ -81,3 +81,129 @@ def test_given_password_is_not_printed_and_duplicates_are_refused(tmp_path: Path
         assert authenticate(store, "kim", "s3cret-pass") is not None
     finally:
         store.close()
+
+
+def _store(db: Path) -> SqlStore:
+    return SqlStore(f"sqlite:///{db}", DEFAULT_SLA_HOURS)
+
+
+def _with_accounts(db: Path) -> None:
+    assert (
+        _cli(db, "user", "add", "root", "--role", "admin", "--password", "root-pass-1").exit_code
+        == 0
+    )
+    assert _cli(db, "user", "add", "kim", "--password", "old-pass-1").exit_code == 0
+
+
+def test_passwd_from_stdin_replaces_the_password_and_revokes_sessions(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    _with_accounts(db)
+    done = CliRunner().invoke(
+        app,
+        ["user", "passwd", "kim", "--stdin"],
+        input="new-pass-22\n",
+        env={"SERVICEDESK_DATABASE_URL": f"sqlite:///{db}"},
+    )
+    assert done.exit_code == 0, done.stderr
+    assert "new-pass-22" not in done.stdout
+    store = _store(db)
+    try:
+        assert authenticate(store, "kim", "new-pass-22") is not None
+        assert authenticate(store, "kim", "old-pass-1") is None
+        assert store.account("kim").session_version == 1
+    finally:
+        store.close()
+
+
+def test_passwd_asks_twice_with_a_hidden_prompt(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    _with_accounts(db)
+    done = CliRunner().invoke(
+        app,
+        ["user", "passwd", "kim"],
+        input="prompted-pass-3\nprompted-pass-3\n",
+        env={"SERVICEDESK_DATABASE_URL": f"sqlite:///{db}"},
+    )
+    assert done.exit_code == 0, done.stderr
+    assert "prompted-pass-3" not in done.stdout  # hidden: not echoed
+    store = _store(db)
+    try:
+        assert authenticate(store, "kim", "prompted-pass-3") is not None
+    finally:
+        store.close()
+
+
+def test_passwd_refuses_a_short_password(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    _with_accounts(db)
+    done = CliRunner().invoke(
+        app,
+        ["user", "passwd", "kim", "--stdin"],
+        input="short\n",
+        env={"SERVICEDESK_DATABASE_URL": f"sqlite:///{db}"},
+    )
+    assert done.exit_code == 2 and "at least" in done.stderr
+
+
+def test_a_disabled_account_cannot_sign_in_until_enabled(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    _with_accounts(db)
+    assert _cli(db, "user", "disable", "kim").exit_code == 0
+    assert "(inactive)" in _cli(db, "user", "list").stdout
+    store = _store(db)
+    try:
+        assert authenticate(store, "kim", "old-pass-1") is None
+    finally:
+        store.close()
+    assert _cli(db, "user", "enable", "kim").exit_code == 0
+    store = _store(db)
+    try:
+        assert authenticate(store, "kim", "old-pass-1") is not None
+    finally:
+        store.close()
+
+
+def test_role_and_delete(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    _with_accounts(db)
+    assert _cli(db, "user", "role", "kim", "agent").exit_code == 0
+    bad = _cli(db, "user", "role", "kim", "root")
+    assert bad.exit_code == 2 and "unknown role" in bad.stderr
+    assert _cli(db, "user", "delete", "kim").exit_code == 0
+    store = _store(db)
+    try:
+        assert [a.username for a in store.accounts()] == ["root"]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["passwd", "ghost", "--stdin"],
+        ["disable", "ghost"],
+        ["enable", "ghost"],
+        ["role", "ghost", "agent"],
+        ["delete", "ghost"],
+        ["signout", "ghost"],
+    ],
+)
+def test_an_unknown_user_exits_2_with_a_clear_message(tmp_path: Path, command) -> None:
+    db = tmp_path / "desk.db"
+    _with_accounts(db)
+    done = CliRunner().invoke(
+        app,
+        ["user", *command],
+        input="some-long-pass\n",
+        env={"SERVICEDESK_DATABASE_URL": f"sqlite:///{db}"},
+    )
+    assert done.exit_code == 2
+    assert "no account 'ghost'" in done.stderr
+
+
+def test_the_last_admin_cannot_be_disabled_demoted_or_deleted(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    _with_accounts(db)
+    for command in (["disable", "root"], ["role", "root", "agent"], ["delete", "root"]):
+        done = _cli(db, "user", *command)
+        assert done.exit_code == 2 and "last active admin" in done.stderr

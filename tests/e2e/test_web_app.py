@@ -60,7 +60,7 @@ def site(sample_kb, tmp_path_factory) -> Iterator[dict]:
     config = site_config(sample_kb.settings.data_dir, **values)
     web = build_site(config, kb=sample_kb, notifiers=notifiers, triage=FixedTriage(), serve=True)
     store = web.store
-    passwords = seed_demo_accounts(store)
+    passwords = seed_demo_accounts(store, force_change=False)  # see test_account_sessions
     passwords["employee2"] = "second-employee-pw"
     store.add_account(Account("employee2", "employee"), hash_password("second-employee-pw"))
     sso_config = site_config(

@@ -36,7 +36,7 @@ def test_filing_twice_with_the_same_key_files_one_ticket(store) -> None:
     escalation = Escalation(store, triage, BotSettings())
     conversation = _conversation(store)
     draft = escalation.draft(conversation)
-    draft.priority = "P1"  # the employee's edit
+    draft.priority = "P4"  # the employee's edit (lowering is theirs to choose)
 
     first = escalation.file(conversation, draft, "kim", "conv-1-escalate")
     again = escalation.file(conversation, draft, "kim", "conv-1-escalate")
@@ -46,7 +46,7 @@ def test_filing_twice_with_the_same_key_files_one_ticket(store) -> None:
     stored = store.ticket(first.number)
     assert (stored.subject, stored.priority, stored.group) == (
         "VPN이 연결되지 않아요",
-        "P1",
+        "P4",
         "Network Operations",
     )
     assert stored.conversation_id == conversation.id and stored.requester == "kim"
@@ -63,10 +63,38 @@ def test_a_slack_thread_keeps_its_channel_and_thread(store) -> None:
     assert (ticket.channel, ticket.thread_ref) == ("slack", "C123:1700000000.000100")
 
 
-def test_a_different_key_files_a_second_ticket(store) -> None:
+def test_a_different_key_for_the_same_conversation_returns_its_ticket(store) -> None:
+    # Two tabs each hold their own key; the conversation still gets one ticket (issue 13).
     escalation = Escalation(store, FixedTriage(), BotSettings())
     conversation = _conversation(store)
     draft = escalation.draft(conversation)
     one = escalation.file(conversation, draft, "kim", "key-a")
     two = escalation.file(conversation, draft, "kim", "key-b")
-    assert one.number != two.number
+    assert one.number == two.number
+    assert [t.number for t in store.tickets(TicketQuery())] == [one.number]
+    other = _conversation(store)
+    assert escalation.file(other, escalation.draft(other), "kim", "key-c").number != one.number
+
+
+@pytest.mark.parametrize(
+    ("suggested", "asked", "filed"),
+    [("P3", "P1", "P2"), ("P3", "P2", "P2"), ("P2", "P4", "P4"), ("P1", "P1", "P1")],
+)
+def test_employees_cannot_raise_priority_above_triage_or_p2(store, suggested, asked, filed) -> None:
+    triage = FixedTriage("network", suggested, "Network Operations")
+    escalation = Escalation(store, triage, BotSettings())
+    conversation = _conversation(store)
+    draft = escalation.draft(conversation)
+    draft.priority = asked
+    assert escalation.file(conversation, draft, "kim", f"key-{asked}").priority == filed
+
+
+def test_employees_cannot_route_their_ticket_to_another_group(store) -> None:
+    settings = BotSettings()
+    escalation = Escalation(store, FixedTriage(), settings)
+    conversation = _conversation(store)
+    draft = escalation.draft(conversation)
+    draft.group = "Security Operations"  # typed in, not what the category routes to
+    ticket = escalation.file(conversation, draft, "kim", "key-group")
+    assert ticket.group == settings.assignment_groups["network"] == "Network Operations"
+    assert ticket.category == "network"

@@ -6,7 +6,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from bot.settings import BotSettings
 from bot.store import current_revision, head_revision, open_store, upgrade
@@ -40,12 +40,12 @@ def test_upgrade_builds_every_table_and_matches_the_models(empty_db: str) -> Non
     engine = make_engine(empty_db)
     try:
         assert current_revision(engine) is None
-        assert upgrade(engine) == head_revision() == "0002"
+        assert upgrade(engine) == head_revision() == "0003"
         assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
-        assert upgrade(engine) == "0002"  # a second run is a no-op
+        assert upgrade(engine) == "0003"  # a second run is a no-op
     finally:
         engine.dispose()
 
@@ -70,3 +70,30 @@ def test_open_store_creates_the_folder_and_migrates(tmp_path) -> None:
         assert store.accounts() == []
     finally:
         store.close()
+
+
+def test_0003_gives_existing_accounts_session_version_zero_and_no_forced_change(
+    empty_db: str,
+) -> None:
+    engine = make_engine(empty_db)
+    try:
+        upgrade(engine, "0002")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO accounts (username, role, display_name, email, groups,"
+                    " password_hash, active, created_at)"
+                    " VALUES ('kim', 'admin', '', '', '[]', NULL, true, CURRENT_TIMESTAMP)"
+                )
+            )
+        assert upgrade(engine) == "0003"
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT session_version, must_change_password FROM accounts")
+            ).all()
+        assert [(v, bool(m)) for (v, m) in rows] == [(0, False)]
+        command.downgrade(alembic_config(engine), "0002")
+        columns = {c["name"] for c in inspect(engine).get_columns("accounts")}
+        assert not columns & {"session_version", "must_change_password"}
+    finally:
+        engine.dispose()

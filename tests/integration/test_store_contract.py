@@ -93,6 +93,32 @@ def test_racing_requests_with_one_key_file_one_ticket(store: SqlStore) -> None:
     assert len(store.tickets(TicketQuery())) == 1
 
 
+def test_two_tabs_filing_one_conversation_under_different_keys_file_one_ticket(
+    store: SqlStore,
+) -> None:
+    conv = store.start_conversation("web", "kim")
+    barrier = threading.Barrier(4)
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+
+    def press_the_button(tab: int) -> None:
+        try:
+            barrier.wait()
+            numbers.append(store.file_ticket(conv.id, draft(), "kim", "web", f"tab-{tab}").number)
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=press_the_button, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert len(numbers) == 4 and len(set(numbers)) == 1
+    assert [t.number for t in store.tickets(TicketQuery())] == numbers[:1]
+    assert store.conversation(conv.id).ticket_number == numbers[0]
+
+
 def test_numbers_count_up_and_unknown_numbers_are_not_found(store: SqlStore) -> None:
     assert [file(store, f"k{i}", subject=f"s{i}") for i in range(3)] == [
         "SD-000001",
@@ -384,6 +410,31 @@ def test_feedback_is_kept_and_checked(store: SqlStore) -> None:
         store.add_feedback(Feedback(9999, "kim", "helpful"))
 
 
+def test_a_later_verdict_replaces_the_same_persons_earlier_one(store: SqlStore) -> None:
+    conv = store.start_conversation("web", "kim")
+    first = store.add_turn(conv.id, TurnRecord("assistant", "첫 답변"))
+    second = store.add_turn(conv.id, TurnRecord("assistant", "두 번째 답변"))
+    for _ in range(3):
+        store.replace_feedback(Feedback(conv.id, "kim", "helpful", first.id))
+    store.replace_feedback(Feedback(conv.id, "kim", "not_helpful", first.id))
+    store.replace_feedback(Feedback(conv.id, "lee", "helpful", first.id))
+    store.replace_feedback(Feedback(conv.id, "kim", "helpful", second.id))
+    store.replace_feedback(Feedback(conv.id, "kim", "resolved"))
+    store.replace_feedback(Feedback(conv.id, "kim", "resolved"))
+    kept = sorted((f.user, f.turn_id or 0, f.kind) for f in store.feedback())
+    assert kept == [
+        ("kim", 0, "resolved"),
+        ("kim", first.id, "not_helpful"),
+        ("kim", second.id, "helpful"),
+        ("lee", first.id, "helpful"),
+    ]
+    with pytest.raises(InvalidChange):
+        store.replace_feedback(Feedback(conv.id, "kim", "meh"))  # type: ignore[arg-type]
+    with pytest.raises(NotFound):
+        store.replace_feedback(Feedback(9999, "kim", "helpful"))
+    assert len(store.feedback()) == 4
+
+
 def test_audit_events_newest_first(store: SqlStore) -> None:
     for n in range(3):
         store.audit(
@@ -469,3 +520,16 @@ def test_sql_store_has_every_method_of_the_protocol() -> None:
         wanted = inspect.signature(getattr(TicketStore, name)).parameters
         have = inspect.signature(getattr(SqlStore, name)).parameters
         assert list(wanted) == list(have), name
+
+
+def test_account_session_versions_and_deletion(store: SqlStore) -> None:
+    assert store.add_account(Account("lee", "agent"), "hash-1").session_version == 0
+    assert store.revoke_sessions("lee").session_version == 1
+    assert store.revoke_sessions("lee").session_version == 2
+    assert store.account("lee").session_version == 2
+    with pytest.raises(NotFound):
+        store.revoke_sessions("nobody")
+    store.delete_account("lee")
+    assert store.account("lee") is None
+    with pytest.raises(NotFound):
+        store.delete_account("lee")

@@ -113,7 +113,7 @@ def slack_site(slack_kb, slack_api, tmp_path_factory) -> Iterator[SlackSite]:
     Slack side is under test here, not the classifier)."""
     config = _config(slack_kb, tmp_path_factory.mktemp("slack"))
     site = build_site(config, kb=slack_kb, slack=slack_settings(slack_api), triage=FixedTriage())
-    passwords = seed_demo_accounts(site.store)
+    passwords = seed_demo_accounts(site.store, force_change=False)
     site.serve()
     sender = SlackSender(site.url, SIGNING_SECRET)
     yield SlackSite(site.url, site.store, slack_api, sender, passwords)

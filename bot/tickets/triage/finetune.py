@@ -70,7 +70,7 @@ class FineTunedEncoder:
         cached = self._cache_file(texts, labels)
         if cached is not None and cached.is_file():
             try:
-                self._net.load_state_dict(torch.load(cached, map_location="cpu"))
+                self._net.load_state_dict(torch.load(cached, map_location="cpu", weights_only=True))
                 self._net.eval()
                 return self
             except Exception as err:  # damaged or foreign (unpickling fails many ways): retrain
