@@ -257,7 +257,7 @@ class TicketStore(Protocol):
         transcript: str = "",
         sources: list[dict] | None = None,
         thread_ref: str = "",
-    ) -> Ticket: ...  # the same key returns the first ticket, never a second one
+    ) -> Ticket: ...  # the same key, or a conversation with a ticket: the first ticket again
     def ticket(self, number: str) -> Ticket: ...  # with messages; raises NotFound
     def tickets(self, query: TicketQuery) -> list[Ticket]: ...
     def update_ticket(
