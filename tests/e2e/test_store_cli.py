@@ -26,6 +26,19 @@ def _cli(db: Path, *args: str) -> Result:
     return done
 
 
+def _store(db: Path) -> SqlStore:
+    return SqlStore(f"sqlite:///{db}", DEFAULT_SLA_HOURS)
+
+
+def _signs_in(db: Path, username: str, password: str) -> bool:
+    """Whether ``username`` signs in with ``password`` in the database the commands wrote."""
+    store = _store(db)
+    try:
+        return authenticate(store, username, password) is not None
+    finally:
+        store.close()
+
+
 def test_db_upgrade_creates_the_database(tmp_path: Path) -> None:
     db = tmp_path / "data" / "desk.db"
     done = _cli(db, "db", "upgrade")
@@ -44,7 +57,7 @@ def test_user_add_prints_a_password_that_signs_in(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.stderr
     password = re.search(r"password: (\S+)", done.stdout)[1]
 
-    store = SqlStore(f"sqlite:///{db}", DEFAULT_SLA_HOURS)
+    store = _store(db)
     try:
         account = authenticate(store, "lee", password)
         assert account is not None
@@ -75,16 +88,12 @@ def test_given_password_is_not_printed_and_duplicates_are_refused(tmp_path: Path
     bad_role = _cli(db, "user", "add", "park", "--role", "root")
     assert bad_role.exit_code == 2 and "unknown role" in bad_role.stderr
 
-    store = SqlStore(f"sqlite:///{db}", DEFAULT_SLA_HOURS)
+    store = _store(db)
     try:
         assert [(a.username, a.role) for a in store.accounts()] == [("kim", "employee")]
         assert authenticate(store, "kim", "s3cret-pass") is not None
     finally:
         store.close()
-
-
-def _store(db: Path) -> SqlStore:
-    return SqlStore(f"sqlite:///{db}", DEFAULT_SLA_HOURS)
 
 
 def _with_accounts(db: Path) -> None:
@@ -126,11 +135,7 @@ def test_passwd_asks_twice_with_a_hidden_prompt(tmp_path: Path) -> None:
     )
     assert done.exit_code == 0, done.stderr
     assert "prompted-pass-3" not in done.stdout  # hidden: not echoed
-    store = _store(db)
-    try:
-        assert authenticate(store, "kim", "prompted-pass-3") is not None
-    finally:
-        store.close()
+    assert _signs_in(db, "kim", "prompted-pass-3")
 
 
 def test_passwd_refuses_a_short_password(tmp_path: Path) -> None:
@@ -150,17 +155,9 @@ def test_a_disabled_account_cannot_sign_in_until_enabled(tmp_path: Path) -> None
     _with_accounts(db)
     assert _cli(db, "user", "disable", "kim").exit_code == 0
     assert "(inactive)" in _cli(db, "user", "list").stdout
-    store = _store(db)
-    try:
-        assert authenticate(store, "kim", "old-pass-1") is None
-    finally:
-        store.close()
+    assert not _signs_in(db, "kim", "old-pass-1")
     assert _cli(db, "user", "enable", "kim").exit_code == 0
-    store = _store(db)
-    try:
-        assert authenticate(store, "kim", "old-pass-1") is not None
-    finally:
-        store.close()
+    assert _signs_in(db, "kim", "old-pass-1")
 
 
 def test_role_and_delete(tmp_path: Path) -> None:
