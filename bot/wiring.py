@@ -38,6 +38,7 @@ from bot.tickets.throttle import SignInThrottle
 from bot.tickets.triage.suggestion import Triage
 from bot.tickets.triage.triage import BackgroundTriage, build_triage
 from evals.settings import EvalSettings
+from ingest.sandbox import LoaderSandbox
 from ingest.settings import IngestSettings
 from llm_server.client import BoundedChatModel, ChatModel, OpenAIChatModel
 from llm_server.settings import LLMSettings
@@ -156,7 +157,8 @@ class Services:
     limiter: RateLimiter  # asks and API calls per account or client address, per process
 
     def close(self) -> None:
-        """Close the store and the knowledge base."""
+        """Close the store and the knowledge base; stop the library's reader process."""
+        self.library.close()
         self.store.close()
         self.kb.close()
 
@@ -203,7 +205,12 @@ def build_services(
         escalation=escalation,
         incidents=incidents,
         notifiers=notifiers,
-        library=Library(kb, UploadLimits.from_mb(config.bot.max_upload_mb), ingest),
+        library=Library(
+            kb,
+            UploadLimits.from_mb(config.bot.max_upload_mb),
+            ingest,
+            sandbox=LoaderSandbox.from_settings(ingest),  # one reader process for the app's life
+        ),
         questions=question_vectors(kb.embedder),
         session_secret=load_session_secret(config.bot, config.app.data_dir),
         throttle=SignInThrottle() if throttle is None else throttle,

@@ -1,12 +1,15 @@
 """The ingestion pipeline: files -> articles -> chunks -> catalog, Chroma and BM25.
 
-Idempotent by content hash: unchanged articles cost a hash comparison, nothing more.
+Idempotent by content hash: unchanged articles cost a hash comparison, nothing more. Files are
+read through a :class:`~ingest.sandbox.LoaderSandbox`: PDF, DOCX and HTML in a worker process with
+memory, processor and time limits.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from tqdm import tqdm
 
 from ingest.articles import Article, LoaderError
 from ingest.chunking import chunk_article
-from ingest.loaders import load_file
+from ingest.sandbox import SANDBOXED_SUFFIXES, LoaderSandbox
 from ingest.settings import IngestSettings
 from retrieval.knowledge_base import KnowledgeBase, RepairReport
 from retrieval.schema import ArticleEntry, Chunk
@@ -111,11 +114,22 @@ def to_entry(article: Article, origin: Path) -> ArticleEntry:
 class Ingestor:
     """Runs ingestion against one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, settings: IngestSettings) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, settings: IngestSettings, sandbox: LoaderSandbox | None = None
+    ) -> None:
+        """Ingest into ``kb``; files are read through ``sandbox``, which the caller keeps open
+        and closes, or through a sandbox of the run's own when none is given."""
         self.kb = kb
         self.settings = settings
+        self.sandbox = sandbox
 
-    def _load(self, path: Path) -> list[Article]:
+    def _reader(self) -> AbstractContextManager[LoaderSandbox]:
+        """The given sandbox (left open), or one for this run (closed when the run has read)."""
+        if self.sandbox is not None:
+            return nullcontext(self.sandbox)
+        return LoaderSandbox.from_settings(self.settings)
+
+    def _load(self, path: Path, sandbox: LoaderSandbox) -> list[Article]:
         if not path.exists():
             raise LoaderError("not found")
         if path.is_file():
@@ -124,13 +138,17 @@ class Ingestor:
                 raise LoaderError(
                     f"too large: {size_mb:.1f} MB, the limit is {self.settings.max_file_mb:g} MB"
                 )
-        return load_file(path)
+        return sandbox.load(path)
 
     def run(self, paths: list[Path], prune: bool = False) -> IngestReport:
         """Ingest files and folders; report per-file failures instead of stopping."""
         started = time.perf_counter()
-        report = IngestReport(repair=self.kb.repair())
-        todo, loaded = self._collect(paths, report)
+        files = list(iter_files(paths))
+        with self._reader() as sandbox:  # its worker ends before the embedding starts
+            if any(path.suffix.lower() in SANDBOXED_SUFFIXES for path in files):
+                sandbox.start()  # the worker imports the loaders while the index is checked
+            report = IngestReport(repair=self.kb.repair())
+            todo, loaded = self._collect(files, report, sandbox)
         self._index(todo, report)
         if prune:
             report.pruned = self._prune(loaded)
@@ -139,17 +157,17 @@ class Ingestor:
         return report
 
     def _collect(
-        self, paths: list[Path], report: IngestReport
+        self, files: list[Path], report: IngestReport, sandbox: LoaderSandbox
     ) -> tuple[list[tuple[ArticleEntry, list[Chunk], Path]], dict[str, set[str]]]:
         todo: list[tuple[ArticleEntry, list[Chunk], Path]] = []
         loaded: dict[str, set[str]] = {}
         owner_of: dict[str, Path] = {}
         s = self.kb.settings
-        for path in iter_files(paths):
+        for path in files:
             report.files += 1
             origin = path.resolve()
             try:
-                articles = self._load(path)
+                articles = self._load(path, sandbox)
                 for article in articles:
                     if article.article_id in owner_of:
                         raise LoaderError(

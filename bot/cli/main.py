@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import config_or_exit, fail, kb_or_exit, services_or_exit
-from bot.cli.evals import bench, eval_app
+from bot.cli.evals import abuse, bench, eval_app
 from bot.cli.gaps import gaps, incidents
 from bot.cli.llm import llm_app
 from bot.cli.slack import slack_app, slack_for_serve
@@ -207,7 +207,8 @@ def serve(
 ) -> None:
     """Serve the web app and JSON API (and start the LLM engine in the background).
 
-    The first start creates admin, agent and employee accounts and prints their passwords.
+    The first start creates admin, agent and employee accounts; their passwords go to
+    <data_dir>/first-start-passwords.txt (0600), and to the terminal only when it is one.
     """
     import logging
 
@@ -223,7 +224,7 @@ def serve(
     config = config_or_exit()
     bs, ls, data_dir = config.bot, config.llm, config.app.data_dir
     services = services_or_exit(config)  # the store migrated to the newest schema
-    _print_demo_accounts(seed_demo_accounts(services.store))
+    _print_demo_accounts(seed_demo_accounts(services.store), data_dir)
     host = host or bs.web_host
     port = port or bs.web_port
     engine = None
@@ -253,13 +254,26 @@ def serve(
             engine.stop()
 
 
-def _print_demo_accounts(created: dict[str, str]) -> None:
-    """Show the seeded accounts' generated passwords (only on the first start)."""
+def _print_demo_accounts(
+    created: dict[str, str], data_dir: Path, to_terminal: bool | None = None
+) -> None:
+    """Keep the seeded accounts' generated passwords (only on the first start) in a file only
+    its owner may read, and print them only to a terminal: a container's stdout is its log,
+    which many can read and which outlives the passwords' use. ``to_terminal`` defaults to
+    whether stdout is a TTY."""
+    from bot.tickets.accounts import keep_first_start_passwords
+
     if not created:
         return
-    typer.echo("first start: created demo accounts (passwords are shown only now):")
-    for username, password in created.items():
-        typer.echo(f"  {username:<9} / {password}")
+    path = keep_first_start_passwords(created, data_dir)
+    if to_terminal is None:
+        to_terminal = sys.stdout.isatty()
+    names = ", ".join(created)
+    typer.echo(f"first start: created {names}; each must change its password at first sign-in")
+    if to_terminal:
+        for username, password in created.items():
+            typer.echo(f"  {username:<9} / {password}")
+    typer.echo(f"passwords: {path} (only this user may read it); read it, then delete it")
 
 
 app.add_typer(eval_app, name="eval")
@@ -268,6 +282,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(slack_app, name="slack")
 app.command()(bench)
+app.command()(abuse)
 app.command()(gaps)
 app.command()(incidents)
 

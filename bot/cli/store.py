@@ -30,28 +30,27 @@ def user_add(
     email: Annotated[str, typer.Option()] = "",
     name: Annotated[str, typer.Option(help="display name")] = "",
     group: Annotated[list[str] | None, typer.Option(help="a group (repeat for more)")] = None,
-    password: Annotated[str | None, typer.Option(help="default: generate and print one")] = None,
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="read the password from one line of stdin")
+    ] = False,
 ) -> None:
-    """Add an account; without --password a generated one is printed once."""
-    from bot.tickets.accounts import generate_password, hash_password
-    from bot.tickets.records import ROLES, Account, InvalidChange
+    """Add an account that must choose its own password at first sign-in; without --stdin a
+    generated first password is printed once."""
+    from bot.tickets.accounts import create_account
+    from bot.tickets.records import Account, InvalidChange
 
-    if role not in ROLES:
-        fail(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
-    if password is not None and not password.strip():
-        fail("the password is empty")
+    chosen = sys.stdin.readline().rstrip("\r\n") if stdin else None
     store = store_or_exit(config_or_exit())
-    secret = password or generate_password()
-    account = Account(username.strip(), role, name, email, list(group or []))  # type: ignore[arg-type]
+    account = Account(username, role, name, email, list(group or []))  # type: ignore[arg-type]
     try:
-        store.add_account(account, hash_password(secret))
-    except InvalidChange as err:
+        created, password = create_account(store, account, chosen)
+    except InvalidChange as err:  # a taken name, an unknown role, a short password...
         fail(str(err))
     finally:
         store.close()
-    typer.echo(f"added {account.username} ({role})")
-    if password is None:
-        typer.echo(f"password: {secret}")
+    typer.echo(f"added {created.username} ({created.role}); a new password is due at first sign-in")
+    if chosen is None:
+        typer.echo(f"password: {password}")
 
 
 @user_app.command("list")

@@ -34,8 +34,8 @@ from bot.library.uploads import (
 from bot.tickets.records import ArticleDraft, NotFound
 from ingest.articles import Article, LoaderError
 from ingest.chunking import chunk_article
-from ingest.loaders import load_file
 from ingest.pipeline import FileFailure, Ingestor, IngestReport, to_entry
+from ingest.sandbox import LoaderSandbox
 from ingest.settings import IngestSettings
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.schema import ArticleEntry
@@ -88,11 +88,17 @@ class Library:
         limits: UploadLimits,
         ingest_settings: IngestSettings,
         free_bytes: Callable[[Path], int] = free_disk_bytes,
+        sandbox: LoaderSandbox | None = None,
     ) -> None:
+        """Work on ``kb``; files are read through ``sandbox`` (PDF, DOCX and HTML in a worker
+        with limits), one of the library's own when none is given; :meth:`close` stops it."""
         self.kb = kb
         self.limits = limits
         self.ingest_settings = ingest_settings
         self.free_bytes = free_bytes  # a seam: tests play a full disk through it
+        self.sandbox = (
+            sandbox if sandbox is not None else LoaderSandbox.from_settings(ingest_settings)
+        )
         root = kb.settings.data_dir
         self.uploads_dir = root / "uploads"
         self.articles_dir = root / "articles"
@@ -103,6 +109,10 @@ class Library:
         """Remove what a crash mid-upload left behind (call it before the web app serves: no
         upload is in flight then; other processes build a Library too and must not)."""
         shutil.rmtree(self.uploads_dir / ".staging", ignore_errors=True)
+
+    def close(self) -> None:
+        """Stop the reader process (a later upload starts a new one)."""
+        self.sandbox.close()
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -174,7 +184,8 @@ class Library:
     def _ingest(self, ready: list[tuple[str, Path, list[str]]]) -> list[FileResult]:
         if not ready:
             return []
-        report = Ingestor(self.kb, self.ingest_settings).run([final for _, final, _ in ready])
+        ingestor = Ingestor(self.kb, self.ingest_settings, self.sandbox)
+        report = ingestor.run([final for _, final, _ in ready])
         failed = {f.path: f.reason for f in report.failures}
         return [
             self._result(name, ids, failed.get(str(final)), report) for name, final, ids in ready
@@ -190,12 +201,13 @@ class Library:
         return FileResult(name, "unchanged", ids)
 
     def _load(self, path: Path) -> list[Article]:
-        """Load one file with the pipeline's size limit (LoaderError says why not)."""
+        """Load one file with the pipeline's size limit and the sandbox's (LoaderError says why
+        not)."""
         size_mb = path.stat().st_size / 1_048_576
         if size_mb > self.ingest_settings.max_file_mb:
             limit = self.ingest_settings.max_file_mb
             raise LoaderError(f"too large: {size_mb:.1f} MB, the limit is {limit:g} MB")
-        return load_file(path)
+        return self.sandbox.load(path)
 
     # -- delete and re-index -----------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from bot.web.auth import AgentDep
 from bot.web.deps import CaseworkDep, SettingsDep, StoreDep, get_settings, get_store
 from bot.web.pages import render
 from bot.web.schemas import Message, ProposedArticle, Ticket, errors
+from bot.web.schemas.base import RecordId
 from bot.web.views import agent_ticket_dict, conversation_link, message_dict
 
 router = APIRouter(tags=["agent"])
@@ -131,7 +132,7 @@ def api_ticket(number: str, agent: AgentDep, store: StoreDep) -> dict:
     "/api/v1/agent/tickets/{number}",
     response_model=Ticket,
     summary="Change a ticket",
-    responses=errors(401, 403, 404, 422),
+    responses=errors(401, 403, 404, 413, 422),
 )
 def api_change(number: str, body: ChangeIn, agent: AgentDep, casework: CaseworkDep) -> dict:
     """Change status, priority (due times follow), group or category."""
@@ -144,7 +145,7 @@ def api_change(number: str, body: ChangeIn, agent: AgentDep, casework: CaseworkD
     status_code=201,
     response_model=Message,
     summary="Reply to the employee",
-    responses=errors(401, 403, 404, 422),
+    responses=errors(401, 403, 404, 413, 422),
 )
 def api_reply(number: str, body: AgentTextIn, agent: AgentDep, casework: CaseworkDep) -> dict:
     """Reply to the employee (web chat or Slack thread)."""
@@ -156,7 +157,7 @@ def api_reply(number: str, body: AgentTextIn, agent: AgentDep, casework: Casewor
     status_code=201,
     response_model=Message,
     summary="Add an internal note",
-    responses=errors(401, 403, 404, 422),
+    responses=errors(401, 403, 404, 413, 422),
 )
 def api_note(number: str, body: AgentTextIn, agent: AgentDep, casework: CaseworkDep) -> dict:
     """Add an internal note (agents only)."""
@@ -167,7 +168,7 @@ def api_note(number: str, body: AgentTextIn, agent: AgentDep, casework: Casework
     "/api/v1/agent/tickets/{number}/resolve",
     response_model=Ticket,
     summary="Resolve a ticket",
-    responses=errors(401, 403, 404, 422),
+    responses=errors(401, 403, 404, 413, 422),
 )
 def api_resolve(number: str, body: ResolutionIn, agent: AgentDep, casework: CaseworkDep) -> dict:
     """Resolve with a resolution text (422 without one)."""
@@ -178,7 +179,7 @@ def api_resolve(number: str, body: ResolutionIn, agent: AgentDep, casework: Case
     "/api/v1/agent/tickets/{number}/reopen",
     response_model=Ticket,
     summary="Reopen a ticket",
-    responses=errors(401, 403, 404, 422),
+    responses=errors(401, 403, 404, 413, 422),
 )
 def api_reopen(number: str, body: AgentReopenIn, agent: AgentDep, casework: CaseworkDep) -> dict:
     """Reopen a resolved or closed ticket."""
@@ -190,7 +191,7 @@ def api_reopen(number: str, body: AgentReopenIn, agent: AgentDep, casework: Case
     status_code=201,
     response_model=ProposedArticle,
     summary="Propose an article from the resolution",
-    responses=errors(401, 403, 404, 422),
+    responses=errors(401, 403, 404, 413, 422),
 )
 def api_article_draft(
     number: str, body: ArticleDraftIn, agent: AgentDep, casework: CaseworkDep
@@ -250,7 +251,7 @@ def _ticket_page(
     "/agent/conversations/{conversation_id}", response_class=HTMLResponse, include_in_schema=False
 )
 def conversation_page(
-    request: Request, conversation_id: int, agent: AgentDep, store: StoreDep
+    request: Request, conversation_id: RecordId, agent: AgentDep, store: StoreDep
 ) -> HTMLResponse:
     """The whole conversation a ticket came from, with what the bot answered and why. Only a
     conversation that became a ticket is the desk's to read (404 otherwise); each read is

@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, get_args
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field, model_validator
 
 from bot.desk.answer import Turn
-from bot.desk.desk import Event
+from bot.desk.desk import Event, EventKind
 from bot.settings import BotSettings
 from bot.web.auth import allowed, current_account
 from bot.web.deps import DeskDep, KnowledgeBaseDep, RetrieverDep, SettingsDep
@@ -31,6 +31,7 @@ from retrieval.schema import Hit, User
 
 router = APIRouter()
 PUBLIC = User("web")
+ANSWER_EVENTS: tuple[str, ...] = get_args(EventKind)  # the events a streamed answer sends
 
 
 def asker(request: Request) -> User:
@@ -115,7 +116,7 @@ class AskIn(BaseModel):
     tags=["search"],
     response_model=SearchResults,
     summary="Search articles",
-    responses=errors(422),
+    responses=errors(422, 429),
 )
 def api_search(
     request: Request,
@@ -138,7 +139,7 @@ def api_search(
     tags=["search"],
     response_model=Answer,
     summary="Ask once",
-    responses=errors(401, 403, 422, 429),
+    responses=errors(401, 403, 413, 422, 429),
     dependencies=[Depends(sign_in_for_ask)],
 )
 def api_ask(body: AskIn, request: Request, desk: DeskDep) -> dict:
@@ -152,7 +153,15 @@ def api_ask(body: AskIn, request: Request, desk: DeskDep) -> dict:
     tags=["search"],
     response_class=StreamingResponse,
     summary="Ask once, streamed",
-    responses=event_stream("sources, token, reset, then answer (an Answer)", 401, 403, 422, 429),
+    responses=event_stream(
+        "sources, token, reset, then answer (an Answer)",
+        ANSWER_EVENTS,
+        401,
+        403,
+        413,
+        422,
+        429,
+    ),
     dependencies=[Depends(sign_in_for_ask)],
 )
 def api_ask_stream(body: AskIn, request: Request, desk: DeskDep) -> StreamingResponse:

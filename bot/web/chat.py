@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from bot.tickets.casework import public_messages
 from bot.tickets.records import PRIORITIES, Account, Conversation, NotFound, TicketDraft
 from bot.web import schemas
-from bot.web.articles import search_page, sse
+from bot.web.articles import ANSWER_EVENTS, search_page, sse
 from bot.web.auth import SignedInDep, current_account
 from bot.web.deps import (
     ConversationsDep,
@@ -31,7 +31,7 @@ from bot.web.deps import (
 )
 from bot.web.history import recent_conversations
 from bot.web.pages import render
-from bot.web.schemas.base import MAX_QUESTION_BODY
+from bot.web.schemas.base import MAX_QUESTION_BODY, MAX_RECORD_ID, RecordId
 from bot.web.views import message_dict, requester_ticket_dict
 
 router = APIRouter(tags=["chat"])
@@ -71,10 +71,10 @@ def home(
     if account is None or q:
         return search_page(request, retriever, settings, q)
     conversation = None
-    wanted = request.query_params.get("c", "")
-    if wanted.isdigit():
+    wanted = record_id(request.query_params.get("c", ""))
+    if wanted is not None:
         try:
-            conversation = conversations.get(int(wanted), account)
+            conversation = conversations.get(wanted, account)
         except NotFound:
             conversation = None
     initial = {
@@ -84,6 +84,15 @@ def home(
     recent = recent_conversations(store, account.username)
     current = conversation.id if conversation else None
     return render(request, "chat.html", account, initial=initial, recent=recent, current=current)
+
+
+def record_id(text: str) -> int | None:
+    """The record id ``text`` names, or None: ASCII digits only (``"²".isdigit()`` is true, and
+    ``int`` refuses it) and within the store's range."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_RECORD_ID else None
 
 
 def _ticket_of(store, conversation: Conversation | None) -> dict | None:
@@ -112,7 +121,7 @@ class FeedbackIn(BaseModel):
     """The employee's verdict: on one answer (``turn_id``) or, for ``resolved``, the chat."""
 
     kind: Literal["helpful", "not_helpful", "resolved"]
-    turn_id: int | None = None
+    turn_id: int | None = Field(None, ge=1, le=MAX_RECORD_ID)
 
 
 class TicketIn(BaseModel):
@@ -132,7 +141,7 @@ class TicketIn(BaseModel):
     status_code=201,
     response_model=schemas.Conversation,
     summary="Start a conversation",
-    responses=schemas.errors(401, 403),
+    responses=schemas.errors(401, 403, 429),
 )
 def start_conversation(account: SignedInDep, conversations: ConversationsDep) -> dict:
     """Start a web conversation for the signed-in user."""
@@ -143,7 +152,7 @@ def start_conversation(account: SignedInDep, conversations: ConversationsDep) ->
     "/api/v1/conversations",
     response_model=list[schemas.ConversationSummary],
     summary="List my conversations",
-    responses=schemas.errors(401),
+    responses=schemas.errors(401, 429),
 )
 def my_conversations(account: SignedInDep, store: StoreDep) -> list[dict]:
     """The signed-in user's conversations, newest first, with their first question."""
@@ -159,10 +168,10 @@ def my_conversations(account: SignedInDep, store: StoreDep) -> list[dict]:
     "/api/v1/conversations/{conversation_id}",
     response_model=schemas.Conversation,
     summary="Read a conversation",
-    responses=schemas.errors(401, 404, 422),
+    responses=schemas.errors(401, 404, 422, 429),
 )
 def get_conversation(
-    conversation_id: int, account: SignedInDep, conversations: ConversationsDep
+    conversation_id: RecordId, account: SignedInDep, conversations: ConversationsDep
 ) -> dict:
     """One of the user's conversations with every turn (404 for anyone else's)."""
     return conversation_dict(_owned(conversations, conversation_id, account))
@@ -172,10 +181,13 @@ def get_conversation(
     "/api/v1/conversations/{conversation_id}/messages",
     response_model=schemas.Asked,
     summary="Ask in a conversation",
-    responses=schemas.errors(401, 403, 404, 422),
+    responses=schemas.errors(401, 403, 404, 413, 422, 429),
 )
 def ask(
-    conversation_id: int, body: QuestionIn, account: SignedInDep, conversations: ConversationsDep
+    conversation_id: RecordId,
+    body: QuestionIn,
+    account: SignedInDep,
+    conversations: ConversationsDep,
 ) -> dict:
     """Ask within the conversation: ``answer`` (``Answer``) and the stored ``turn_id``."""
     _owned(conversations, conversation_id, account)
@@ -189,14 +201,20 @@ def ask(
     summary="Ask in a conversation, streamed",
     responses=schemas.event_stream(
         "sources, token, reset, answer (an Answer), then stored ({turn_id, conversation_id})",
+        (*ANSWER_EVENTS, "stored"),
         401,
         403,
         404,
+        413,
         422,
+        429,
     ),
 )
 def ask_stream(
-    conversation_id: int, body: QuestionIn, account: SignedInDep, conversations: ConversationsDep
+    conversation_id: RecordId,
+    body: QuestionIn,
+    account: SignedInDep,
+    conversations: ConversationsDep,
 ) -> StreamingResponse:
     """The same as server-sent events: ``sources``, ``token``, ``reset``, ``answer``, then
     ``stored`` (``{"turn_id", "conversation_id"}``)."""
@@ -219,10 +237,13 @@ def ask_stream(
     status_code=201,
     response_model=schemas.FeedbackSaved,
     summary="Give feedback",
-    responses=schemas.errors(401, 403, 404, 422),
+    responses=schemas.errors(401, 403, 404, 413, 422, 429),
 )
 def feedback(
-    conversation_id: int, body: FeedbackIn, account: SignedInDep, conversations: ConversationsDep
+    conversation_id: RecordId,
+    body: FeedbackIn,
+    account: SignedInDep,
+    conversations: ConversationsDep,
 ) -> dict:
     """Record Resolved / Not helpful (/ helpful) for an answer or the conversation."""
     _owned(conversations, conversation_id, account)
@@ -237,10 +258,10 @@ def feedback(
     "/api/v1/conversations/{conversation_id}/draft",
     response_model=schemas.Draft | schemas.AlreadyFiled,
     summary="Draft a ticket",
-    responses=schemas.errors(401, 403, 404, 422),
+    responses=schemas.errors(401, 403, 404, 422, 429),
 )
 def draft_ticket(
-    conversation_id: int,
+    conversation_id: RecordId,
     account: SignedInDep,
     conversations: ConversationsDep,
     escalation: EscalationDep,
@@ -271,11 +292,11 @@ def draft_ticket(
     summary="File the ticket",
     responses={
         200: {"model": schemas.MyTicket, "description": "Filed before: that ticket, not a second"},
-        **schemas.errors(401, 403, 404, 409, 422),
+        **schemas.errors(401, 403, 404, 409, 413, 422, 429),
     },
 )
 def file_ticket(
-    conversation_id: int,
+    conversation_id: RecordId,
     body: TicketIn,
     account: SignedInDep,
     conversations: ConversationsDep,
@@ -308,10 +329,10 @@ def file_ticket(
     "/api/v1/conversations/{conversation_id}/updates",
     response_model=schemas.Updates,
     summary="Poll for agents' replies",
-    responses=schemas.errors(401, 404, 422),
+    responses=schemas.errors(401, 404, 422, 429),
 )
 def updates(
-    conversation_id: int,
+    conversation_id: RecordId,
     account: SignedInDep,
     conversations: ConversationsDep,
     store: StoreDep,

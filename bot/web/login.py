@@ -210,7 +210,7 @@ class Credentials(BaseModel):
     tags=["session"],
     response_model=Session,
     summary="Sign in",
-    responses=errors(401, 403, 422, 429),
+    responses=errors(401, 403, 413, 422, 429),
 )
 def api_sign_in(
     body: Credentials,
@@ -258,7 +258,7 @@ def api_session(request: Request, account: PendingDep) -> dict:
     status_code=204,
     tags=["session"],
     summary="Sign out",
-    responses=errors(403),
+    responses=errors(403, 422),
 )
 def api_sign_out(
     request: Request, response: Response, store: StoreDep, everywhere: bool = False

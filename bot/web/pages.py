@@ -18,6 +18,7 @@ from bot.web.auth import (
     login_redirect,
     page_context,
 )
+from bot.web.rate_limit import TooManyRequests
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -60,6 +61,14 @@ def _not_found(request: Request, exc: NotFound) -> Response:
     return _error_page(request, 404, "not_found")
 
 
+def _too_many(request: Request, exc: TooManyRequests) -> Response:
+    if is_api(request):
+        return JSONResponse({"detail": exc.detail}, status_code=429, headers=exc.headers)
+    page = _error_page(request, 429, "too_many")
+    page.headers.update(exc.headers or {})
+    return page
+
+
 def _invalid(request: Request, exc: InvalidChange) -> Response:
     return JSONResponse({"detail": str(exc)}, status_code=422)
 
@@ -71,3 +80,4 @@ def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(PageForbidden, _forbidden)  # type: ignore[arg-type]
     app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidChange, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(TooManyRequests, _too_many)  # type: ignore[arg-type]

@@ -17,13 +17,16 @@ from bot.web.deps import get_limiter
 # Asks run retrieval and, when answers use it, the LLM; drafting a ticket summarises with it.
 ASKS = re.compile(r"^/api/v1/(ask(/stream)?|conversations/\d+/(messages(/stream)?|draft))$")
 API = re.compile(r"^/api/v1/(search|conversations(/.*)?)$")
+# The pages that search for visitors (/ and /search with ?q=) cost what the JSON search costs.
+SEARCH_PAGES = ("/", "/search")
 
 
-def kind_of(method: str, path: str) -> str | None:
-    """``ask``, ``api`` or None (not limited) for a request to ``path``."""
+def kind_of(method: str, path: str, searches: bool = False) -> str | None:
+    """``ask``, ``api`` or None (not limited) for a request to ``path``; ``searches``: the
+    request carries a search query (``?q=``)."""
     if method == "POST" and ASKS.match(path):
         return "ask"
-    if API.match(path):
+    if API.match(path) or (searches and method == "GET" and path in SEARCH_PAGES):
         return "api"
     return None
 
@@ -38,13 +41,18 @@ def caller_key(request: Request) -> str:
 
 def rate_limited(request: Request) -> None:
     """Count this request against its kind's rate; 429 with ``Retry-After`` when over it."""
-    kind = kind_of(request.method, request.url.path)
+    searches = bool(request.query_params.get("q", "").strip())
+    kind = kind_of(request.method, request.url.path, searches)
     if kind is None:
         return
     wait = get_limiter(request).hit(kind, caller_key(request))
     if wait:
-        raise HTTPException(
+        raise TooManyRequests(
             429,
             f"too many requests: try again in {wait} s",
             headers={"Retry-After": str(wait)},
         )
+
+
+class TooManyRequests(HTTPException):
+    """Over the rate: JSON for the API, the error page for pages (``bot.web.pages``)."""

@@ -59,7 +59,7 @@ def my_ticket(number: str, account: SignedInDep, casework: CaseworkDep) -> dict:
     status_code=201,
     response_model=Message,
     summary="Add a message to my ticket",
-    responses=errors(401, 403, 404, 422),
+    responses=errors(401, 403, 404, 413, 422),
 )
 def add_my_message(
     number: str, body: MyMessageIn, account: SignedInDep, casework: CaseworkDep
@@ -72,7 +72,7 @@ def add_my_message(
     "/api/v1/tickets/{number}/reopen",
     response_model=MyTicket,
     summary="Reopen my ticket",
-    responses=errors(401, 403, 404, 422),
+    responses=errors(401, 403, 404, 413, 422),
 )
 def reopen_mine(number: str, body: MyReopenIn, account: SignedInDep, casework: CaseworkDep) -> dict:
     """Reopen the user's resolved ticket: the problem came back."""

@@ -14,6 +14,7 @@ EMPTY = "empty: no text found"
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u200b]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _HEADING_LIKE = re.compile(r"^(#{1,6})(\s)")
+_SCALARS = (str, int, float, dt.date)
 
 
 def read_bytes(path: Path) -> bytes:
@@ -93,6 +94,10 @@ def split_list(value: object, field: str, seps: str = ",") -> list[str]:
         items = [value]
     else:
         raise LoaderError(f"bad metadata: {field} must be a list or a string")
+    # A nested list is refused before str() sees it: YAML aliases nest lists nine deep in a few
+    # lines ("billion laughs"), and printing one would take gigabytes.
+    if any(not isinstance(item, _SCALARS) for item in items if item is not None):
+        raise LoaderError(f"bad metadata: {field} must be a list of single values")
     return [str(item).strip() for item in items if item is not None and str(item).strip()]
 
 

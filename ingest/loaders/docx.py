@@ -1,4 +1,8 @@
-"""Load Word (.docx) documents with python-docx, keeping headings, lists and tables."""
+"""Load Word (.docx) documents with python-docx, keeping headings, lists and tables.
+
+A DOCX is a zip: its central directory is checked against a :class:`ZipBudget` before python-docx
+opens it, so a decompression bomb is refused without being expanded.
+"""
 
 from __future__ import annotations
 
@@ -13,19 +17,26 @@ from docx.text.paragraph import Paragraph
 
 from ingest.articles import Article, LoaderError
 from ingest.loaders._common import EMPTY, collapse, escape_heading, require_bytes
+from ingest.loaders.zip_budget import DEFAULT_BUDGET, ZipBudget, check_zip
 
 SUFFIXES = (".docx",)
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d+)$", re.IGNORECASE)
 
 
-def load_docx(path: Path) -> list[Article]:
-    """Load a .docx file as one article; Word headings become Markdown headings."""
+def load_docx(path: Path, budget: ZipBudget = DEFAULT_BUDGET) -> list[Article]:
+    """Load a .docx file as one article; Word headings become Markdown headings.
+
+    A file whose parts would expand past ``budget`` is refused before it is opened.
+    """
     data = require_bytes(path)
+    check_zip(io.BytesIO(data), budget, "DOCX")
     try:
         document = docx.Document(io.BytesIO(data))
         lines = _body_lines(document)
         core_title = collapse(document.core_properties.title or "")
+    except MemoryError:
+        raise  # the sandbox reports it as the memory limit, not as a damaged file
     except Exception as exc:  # zipfile, lxml and python-docx each raise their own
         raise LoaderError(f"corrupt DOCX: {_reason(exc)}") from exc
     text = "\n".join(lines).strip()

@@ -110,6 +110,8 @@ def _parse(data: bytes) -> BeautifulSoup:
         raise LoaderError(EMPTY)
     try:
         return BeautifulSoup(text, "lxml")
+    except MemoryError:
+        raise  # the sandbox reports it as the memory limit, not as odd markup
     except Exception as exc:  # lxml/bs4 raise assorted types on odd markup
         raise LoaderError(f"corrupt HTML: {exc}") from exc
 

@@ -24,8 +24,8 @@ def load_pdf(path: Path) -> list[Article]:
     try:
         pages = [_page_text(reader, index) for index in range(len(reader.pages))]
         meta_title = _meta_title(reader)
-    except LoaderError:
-        raise
+    except (LoaderError, MemoryError):
+        raise  # MemoryError: the sandbox reports the memory limit, not a damaged file
     except Exception as exc:  # pypdf raises many types on damaged files
         raise LoaderError(f"corrupt PDF: {_reason(exc)}") from exc
     # Empty pages (scans, separators) are skipped, but the numbering stays the real page number
@@ -43,6 +43,8 @@ def _open(data: bytes) -> PdfReader:
     """Open the PDF, unlocking it only when it has an empty user password."""
     try:
         reader = PdfReader(io.BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as exc:  # pypdf raises many types on damaged files
         raise LoaderError(f"corrupt PDF: {_reason(exc)}") from exc
     if reader.is_encrypted:

@@ -166,6 +166,17 @@ def test_search_and_the_conversation_api_have_their_own_rate(site) -> None:
         assert ask(c).status_code == 200  # asks are counted apart
 
 
+@pytest.mark.parametrize("page", ["/search", "/"])
+def test_the_search_pages_count_like_the_search_api(site, page) -> None:
+    with client(site, f"127.0.0.{7 if page == '/' else 8}") as c:
+        codes = [c.get(page, params={"q": "printer"}).status_code for _ in range(6)]
+        assert codes == [200] * 5 + [429]
+        refused = c.get(page, params={"q": "printer"})
+        assert "Retry-After" in refused.headers and "text/html" in refused.headers["content-type"]
+        # A page without a query searches nothing and is not counted.
+        assert c.get(page).status_code == 200
+
+
 @pytest.fixture(scope="module")
 def closed_site(tmp_path_factory) -> Iterator[Site]:
     built = make_site(tmp_path_factory.mktemp("closed"), ask_requires_sign_in=True)

@@ -6,10 +6,12 @@ base (the document does not depend on the articles); ``app.openapi()`` is what t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 
+from bot.web.rate_limit import kind_of
 from tests.conftest import make_kb
 from tests.fakes import FixedTriage
 from tests.sites import build_site, site_config
@@ -53,9 +55,11 @@ def schema_of(document: dict, name: str) -> dict:
 
 def describes_fields(media_type: str, schema: dict) -> bool:
     """Whether a success body names its model (or list, or choice of models): a bare
-    ``{"type": "object"}`` says nothing; an event stream is text, described in words."""
+    ``{"type": "object"}`` says nothing; an event stream's schema is one event's (before OpenAPI
+    3.2), its names listed and what each carries described in words."""
     if media_type == "text/event-stream":
-        return schema.get("type") == "string" and bool(schema.get("description"))
+        names = schema.get("properties", {}).get("event", {}).get("enum")
+        return bool(names) and bool(schema.get("description"))
     if schema.get("type") == "array":
         schema = schema.get("items", {})
     choices = schema.get("anyOf", [schema])
@@ -185,6 +189,48 @@ def test_the_dashboard_has_every_figure_per_slice(document) -> None:
 
 
 def test_streams_are_documented_as_server_sent_events(document) -> None:
-    for path in ("/api/v1/ask/stream", "/api/v1/conversations/{conversation_id}/messages/stream"):
+    answer = ["sources", "token", "reset", "answer"]
+    for path, names in (
+        ("/api/v1/ask/stream", answer),
+        ("/api/v1/conversations/{conversation_id}/messages/stream", [*answer, "stored"]),
+    ):
         content = document["paths"][path]["post"]["responses"]["200"]["content"]
         assert list(content) == ["text/event-stream"], path
+        event = content["text/event-stream"]["schema"]
+        assert event["required"] == ["event", "data"]
+        assert event["properties"]["event"]["enum"] == names, path
+
+
+def concrete(path: str) -> str:
+    """A path the route would serve: every ``{parameter}`` replaced by 1."""
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+def test_every_rate_limited_route_documents_429_with_retry_after(document) -> None:
+    limited = [
+        (method, path, operation)
+        for method, path, operation in api_operations(document)
+        if kind_of(method, concrete(path)) is not None
+    ]
+    # The asks, the search and every conversation call, and the throttled sign-in.
+    assert len(limited) >= 11
+    sign_in = document["paths"]["/api/v1/session"]["post"]
+    for method, path, operation in [*limited, ("POST", "/api/v1/session", sign_in)]:
+        refused = operation["responses"].get("429")
+        assert refused, f"{method} {path}: no 429"
+        assert refused["headers"]["Retry-After"]["schema"]["type"] == "integer", path
+        assert refused["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+
+
+def test_every_operation_documents_the_400_of_an_unreadable_request(document) -> None:
+    # Any request can be unreadable: a body that is not UTF-8 JSON, a Content-Length not a number.
+    missing = [f"{m} {p}" for m, p, op in api_operations(document) if "400" not in op["responses"]]
+    assert missing == []
+
+
+def test_id_parameters_stay_within_the_stores_integer_range(document) -> None:
+    for method, path, operation in api_operations(document):
+        for parameter in operation.get("parameters", []):
+            if parameter["name"] == "conversation_id":
+                schema = parameter["schema"]
+                assert (schema["minimum"], schema["maximum"]) == (1, 2**31 - 1), (method, path)

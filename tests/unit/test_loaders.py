@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -165,6 +166,18 @@ def test_markdown_front_matter_list_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path / "list.md", "---\n- a\n- b\n---\nBody\n")
     with pytest.raises(LoaderError, match="not a mapping"):
         load_file(path)
+
+
+def test_markdown_front_matter_billion_laughs_is_refused_at_once(tmp_path: Path) -> None:
+    # Nine lines of YAML aliases nest 9**9 strings; printing the tag would take gigabytes.
+    levels = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    levels += [f"a{n}: &a{n} [{','.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 9)]
+    front = "\n".join([*levels, "tags: [*a8]"])
+    path = write(tmp_path / "laughs.md", f"---\n{front}\n---\n# Laughs\n\nBody\n")
+    started = time.perf_counter()
+    with pytest.raises(LoaderError, match=r"^bad metadata: tags must be a list of single values$"):
+        load_file(path)
+    assert time.perf_counter() - started < 1.0
 
 
 def test_markdown_with_only_front_matter_is_empty(tmp_path: Path) -> None:

@@ -15,9 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from bot.library.library import FileResult
 from bot.library.uploads import UploadRejected
 from bot.tickets.records import NotFound
-from bot.web.admin import actions, analytics_api
+from bot.web.admin import accounts_api, actions, analytics_api
 from bot.web.admin import api as admin_api
 from bot.web.admin import insights as admin_insights
+from bot.web.admin.accounts import pages as account_pages
 from bot.web.admin.views import charts, kpis
 from bot.web.auth import AdminDep, language
 from bot.web.deps import IncidentsDep, LibraryDep, QuestionsDep, SettingsDep, StoreDep
@@ -246,6 +247,8 @@ def audit_page(
 # The one router the app includes: these pages and their JSON twins under /api/v1/admin.
 router = APIRouter()
 router.include_router(pages)
+router.include_router(account_pages)
 router.include_router(admin_api.router)
+router.include_router(accounts_api.router)
 router.include_router(analytics_api.router)  # agents may read it too
 router.include_router(admin_insights.router)
