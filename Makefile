@@ -52,11 +52,14 @@ $(FUZZ_STAMP): requirements-fuzz.lock
 fuzz-venv: $(FUZZ_STAMP)
 
 # The servers and the browser that test tiers drive, from Debian's packages (CI runs as root on a
-# fresh Debian): PostgreSQL for the store contract, chromium for the browser tier.
+# fresh Debian): PostgreSQL for the store contract, chromium for the browser tier, Redis for the
+# queue and shared counters, nginx and docker-compose to check the deployment files.
 system-deps:
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && test -x /usr/bin/chromium; then :; \
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && test -x /usr/bin/chromium \
+		&& test -x /usr/bin/docker-compose && test -x /usr/sbin/nginx \
+		&& test -x /usr/bin/redis-server && command -v openssl >/dev/null; then :; \
 	else apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends postgresql chromium; fi
+		--no-install-recommends postgresql chromium docker-compose nginx redis-server openssl; fi
 
 run: install
 	$(BIN)/servicedesk llm prepare

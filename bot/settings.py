@@ -161,6 +161,13 @@ class BotSettings(BaseSettings):
         "300/minute",
         description="search and conversation API calls per account or client address",
     )
+    # Shared counters (bot.tickets.rate_limit, bot.tickets.throttle); docs/operations.md
+    limits_storage_url: str = Field(
+        "memory://",
+        description="where rate limits and failed sign-ins are counted: memory:// (each process "
+        "on its own) or redis://host:6379/1 (rediss://, redis+unix://: shared by every process "
+        "and node, as several workers or nodes need); if Redis is down, each process counts alone",
+    )
     max_concurrent_llm: int = Field(
         8,
         ge=1,
@@ -185,6 +192,87 @@ class BotSettings(BaseSettings):
     )
     incident_min_users: int = Field(
         3, ge=1, le=10_000, description="distinct employees an incident's questions come from"
+    )
+    # Operations: metrics, readiness, logs, stopping (bot.observability, bot.web.metrics,
+    # bot.web.health, `servicedesk serve`); docs/operations.md, "Metrics" to "Stopping"
+    metrics_token: SecretStr = Field(
+        SecretStr(""),
+        description="bearer token a scraper must send to read /metrics (a long random string); "
+        "empty: /metrics answers loopback clients only",
+    )
+    readiness_timeout_s: float = Field(
+        2.0, gt=0, le=30, description="longest wait for each /readyz check (they run in parallel)"
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`serve`'s logs: text for a terminal, json for one JSON object per line "
+        "with time, level, logger, message, request_id and the request's fields",
+    )
+    shutdown_timeout_s: int = Field(
+        50,
+        ge=1,
+        le=3600,
+        description="on SIGTERM/SIGINT, how long `serve` lets requests in flight finish (longer "
+        "than answer_deadline_s: an answer being generated completes) before closing them",
+    )
+    # The task queue and worker (bot.worker): incident checks, the outbox, retention;
+    # docs/operations.md, "The worker"
+    worker: Literal["embedded", "external"] = Field(
+        "embedded",
+        description="embedded: `servicedesk serve` runs the worker's jobs on threads of its own "
+        "(one command); external: `servicedesk worker` runs them (production, several nodes)",
+    )
+    queue_url: str = Field(
+        "",
+        description="the task queue: redis://host:6379/0 (rediss://) for processes on several "
+        "hosts; empty: SQLite at <data_dir>/queue.db (processes on one host)",
+    )
+    worker_threads: int = Field(2, ge=1, le=32, description="jobs one worker runs at once")
+    worker_stop_s: float = Field(
+        30.0, gt=0, le=600, description="on SIGTERM, how long the worker lets running jobs finish"
+    )
+    incident_check_s: float = Field(
+        30.0, ge=1, le=3600, description="how often the worker looks for incidents (seconds)"
+    )
+    incident_max_questions: int = Field(
+        2000,
+        ge=10,
+        le=50_000,
+        description="most questions of the window clustered per check (the newest); the "
+        "clustering grows with the square of this",
+    )
+    outbox_poll_s: float = Field(
+        5.0,
+        ge=1,
+        le=600,
+        description="how often the worker looks for replies to deliver (a reply also wakes it)",
+    )
+    outbox_max_attempts: int = Field(
+        12, ge=1, le=100, description="delivery attempts before a reply is marked failed"
+    )
+    outbox_retry_s: float = Field(
+        10.0, gt=0, le=3600, description="wait before the first retry; it doubles each attempt"
+    )
+    outbox_retry_max_s: float = Field(
+        3600.0, gt=0, le=86_400, description="longest wait between two delivery attempts"
+    )
+    retention_check_s: float = Field(
+        3600.0, ge=10, le=86_400, description="how often the retention job runs (seconds)"
+    )
+    retain_events_days: float = Field(
+        7.0,
+        ge=0,
+        description="keep processed Slack deliveries (retries are recognised by them) this "
+        "many days; 0: forever",
+    )
+    retain_outbox_days: float = Field(
+        30.0, ge=0, description="keep delivered outbox rows this many days; 0: forever"
+    )
+    retain_audit_detail_days: float = Field(
+        0.0,
+        ge=0,
+        description="empty the detail of audit events older than this many days (who did what "
+        "and when stay); 0: keep forever",
     )
 
     @field_validator("session_secret")
@@ -236,6 +324,17 @@ class BotSettings(BaseSettings):
             raise ValueError("a rate takes the form '20/minute' or '100 per hour'") from None
         return value
 
+    @field_validator("limits_storage_url")
+    @classmethod
+    def _limits_storage(cls, value: str) -> str:
+        scheme = value.partition("://")[0] if "://" in value else ""
+        if scheme not in ("memory", "redis", "rediss", "redis+unix"):
+            raise ValueError(
+                "limits_storage_url takes memory:// or a Redis URL (redis://host:6379/1, "
+                "rediss://..., redis+unix:///path/redis.sock)"
+            )
+        return value
+
     @field_validator("sla_hours")
     @classmethod
     def _every_priority(cls, value: dict[str, tuple[float, float]]) -> dict:
@@ -244,6 +343,17 @@ class BotSettings(BaseSettings):
             raise ValueError(f"sla_hours needs every priority; missing {missing}")
         if any(r <= 0 or f <= 0 or f < r for r, f in value.values()):
             raise ValueError("sla_hours: hours must be positive and resolution >= response")
+        return value
+
+    @field_validator("queue_url")
+    @classmethod
+    def _queue_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and value.partition("://")[0] not in ("redis", "rediss", "unix"):
+            raise ValueError(
+                "queue_url takes a Redis URL (redis://host:6379/0, rediss://..., "
+                "unix:///path/redis.sock), or nothing for SQLite in the data folder"
+            )
         return value
 
 

@@ -26,6 +26,9 @@ from bot.insights.gaps import QuestionVectors, question_vectors
 from bot.insights.incidents import IncidentMonitor, IncidentRules
 from bot.library.library import Library
 from bot.library.uploads import UploadLimits
+from bot.observability import Metrics, Readiness
+from bot.observability.observed import observed_desk, observed_escalation
+from bot.observability.readiness import standard_readiness
 from bot.settings import MIN_SECRET_BYTES, AppSettings, BotSettings, SlackSettings
 from bot.store import SqlStore, open_store
 from bot.tickets.casework import Casework
@@ -34,7 +37,7 @@ from bot.tickets.escalation import Escalation
 from bot.tickets.notify import Notifiers
 from bot.tickets.rate_limit import RateLimiter
 from bot.tickets.records import TicketStore
-from bot.tickets.throttle import SignInThrottle
+from bot.tickets.throttle import SignInThrottle, sign_in_throttle
 from bot.tickets.triage.suggestion import Triage
 from bot.tickets.triage.triage import BackgroundTriage, build_triage
 from evals.settings import EvalSettings
@@ -153,8 +156,10 @@ class Services:
     library: Library
     questions: QuestionVectors  # the knowledge gaps' question vectors, remembered between loads
     session_secret: str  # signs the web app's session cookies
-    throttle: SignInThrottle  # failed sign-ins, counted per process
-    limiter: RateLimiter  # asks and API calls per account or client address, per process
+    throttle: SignInThrottle  # failed sign-ins, per process or shared (limits_storage_url)
+    limiter: RateLimiter  # asks and API calls per account or client address, counted likewise
+    metrics: Metrics  # what /metrics serves: answers, LLM calls, tickets, requests (per app)
+    readiness: Readiness  # what /readyz checks; the task queue adds its check here
 
     def close(self) -> None:
         """Close the store and the knowledge base; stop the library's reader process."""
@@ -184,15 +189,16 @@ def build_services(
     if kb is None:
         kb = open_knowledge_base(config.retrieval, embedder)
     retriever = build_retriever(kb)
+    metrics = Metrics(index_size=kb.catalog.counts)
     if desk is None:
-        desk = _desk(retriever, config, chat)
+        desk = observed_desk(_desk(retriever, config, chat), metrics)
     if store is None:
         store = _store(config, clock)
     if notifiers is None:
         notifiers = Notifiers()
     incidents = build_incident_monitor(store, kb, config.bot, clock)
     if escalation is None:
-        escalation = build_escalation(store, desk, config, triage)
+        escalation = observed_escalation(build_escalation(store, desk, config, triage), metrics)
     ingest = config.ingest.model_copy(update={"progress": False})
     return Services(
         config=config,
@@ -200,7 +206,7 @@ def build_services(
         retriever=retriever,
         desk=desk,
         store=store,
-        conversations=ConversationService(desk, store, incidents),
+        conversations=ConversationService(desk, store),
         casework=Casework(store, notifiers),
         escalation=escalation,
         incidents=incidents,
@@ -213,9 +219,18 @@ def build_services(
         ),
         questions=question_vectors(kb.embedder),
         session_secret=load_session_secret(config.bot, config.app.data_dir),
-        throttle=SignInThrottle() if throttle is None else throttle,
+        throttle=sign_in_throttle(config.bot) if throttle is None else throttle,
         limiter=RateLimiter.from_settings(config.bot),
+        metrics=metrics,
+        readiness=build_readiness(config, store, desk, kb),
     )
+
+
+def build_readiness(config: Config, store: TicketStore, desk: Desk, kb: KnowledgeBase) -> Readiness:
+    """The checks /readyz runs: the store's database, Chroma, and the LLM when answers use it."""
+    engine = getattr(store, "engine", None)  # SqlStore's; a store without one is not checked
+    chat = desk.chat if config.bot.answer_backend == "llm" else None
+    return standard_readiness(engine, kb.settings, chat, config.bot.readiness_timeout_s)
 
 
 def _desk(retriever: HybridRetriever, config: Config, chat: ChatModel | None) -> Desk:

@@ -1,12 +1,21 @@
-"""Starting the model server (llama.cpp or vLLM) as a child process behind one OpenAI API."""
+"""Starting the model server (llama.cpp or vLLM) as a child process behind one OpenAI API.
+
+A started engine never outlives the process that started it: it stops with it on a clean exit
+(:meth:`EngineProcess.stop`), and on Linux the kernel sends it SIGTERM when its parent dies any
+other way (``PR_SET_PDEATHSIG``, set in the child before it runs the server).
+"""
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +29,43 @@ log = logging.getLogger(__name__)
 
 class EngineError(RuntimeError):
     """The engine could not be started or never became healthy."""
+
+
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+
+
+def port_taken(host: str, port: int, timeout: float = 1.0) -> bool:
+    """Whether something accepts TCP connections on ``host:port`` now (any server, not only an
+    OpenAI-compatible one); a wildcard host is checked on loopback."""
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    try:
+        with socket.create_connection((target, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the child receive SIGTERM when the thread that started it
+    ends (the kernel's parent-death signal), or None where there is no ``prctl`` (not Linux).
+
+    The parent *thread* counts, not the process: start engines from a thread that lives as long
+    as the engine should (``BackgroundEngine`` keeps its thread).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl: nobody would stop us
+            os._exit(1)
+
+    return preexec
 
 
 def is_ready(api_base: str, api_key: str | None = None, timeout: float = 2.0) -> bool:
@@ -53,7 +99,10 @@ class EngineProcess:
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, **self.env},
-            start_new_session=True,  # Ctrl-C in the app's terminal is ours to forward
+            # Its own process group: Ctrl-C in the app's terminal is ours to forward, and stop()
+            # reaches the workers the server forks (vLLM's) with one signal.
+            start_new_session=True,
+            preexec_fn=die_with_parent(),
         )
         out.close()
         return self
@@ -78,16 +127,24 @@ class EngineProcess:
         return self.process is not None and self.process.poll() is None
 
     def stop(self, grace: float = 10.0) -> None:
-        """Terminate the server, killing it if it does not exit within ``grace`` seconds."""
+        """Terminate the server and its process group, killing them if the server does not
+        exit within ``grace`` seconds."""
         if not self.alive():
             return
         assert self.process is not None
-        self.process.terminate()
+        self._signal(signal.SIGTERM)
         try:
             self.process.wait(grace)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            self._signal(signal.SIGKILL)
             self.process.wait()
+
+    def _signal(self, sig: int) -> None:
+        assert self.process is not None
+        try:
+            os.killpg(self.process.pid, sig)  # its own group (start_new_session)
+        except OSError:
+            self.process.send_signal(sig)
 
     def log_tail(self, lines: int = 25) -> str:
         """The last lines the server printed."""

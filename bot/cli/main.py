@@ -14,12 +14,13 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import config_or_exit, fail, kb_or_exit, services_or_exit
+from bot.cli.common import config_or_exit, fail, kb_or_exit, store_or_exit
 from bot.cli.evals import abuse, bench, eval_app
 from bot.cli.gaps import gaps, incidents
 from bot.cli.llm import llm_app
 from bot.cli.slack import slack_app, slack_for_serve
 from bot.cli.store import db_app, user_app
+from bot.cli.worker import worker
 
 app = typer.Typer(help="servicedesk: a self-hosted GenAI IT service desk.", no_args_is_help=True)
 kb_app = typer.Typer(help="Inspect and edit the indexed knowledge base.", no_args_is_help=True)
@@ -209,49 +210,103 @@ def serve(
 
     The first start creates admin, agent and employee accounts; their passwords go to
     <data_dir>/first-start-passwords.txt (0600), and to the terminal only when it is one.
+    SIGTERM or Ctrl-C: requests in flight finish (up to SERVICEDESK_SHUTDOWN_TIMEOUT_S), then
+    the engine this command started stops with it.
     """
-    import logging
+    import signal
 
+    from bot.observability.readiness import status_probe
+    from bot.tickets.accounts import seed_demo_accounts
+    from bot.wiring import build_chat_model, build_services
+
+    # uvicorn shuts down gracefully on SIGTERM or SIGINT, then raises it again: as SystemExit
+    # here rather than the default action, so `finally` stops the engine instead of leaving it.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _exit_on_signal)
+    config = config_or_exit()
+    bs, data_dir = config.bot, config.app.data_dir
+    _configure_logs(bs.log_format)
+    engine = _background_engine(config)  # None unless answers use an engine `serve` starts
+    try:
+        chat = engine.chat(build_chat_model(config.llm, bs)) if engine else None  # type: ignore[arg-type]
+        # As services_or_exit builds them, with the chat model bound to our own engine.
+        kb, store = kb_or_exit(config), store_or_exit(config)  # store: migrated to the newest
+        services = build_services(config, kb=kb, store=store, chat=chat)
+        if engine is not None:
+            services.readiness.add("llm", status_probe(engine.status), required=False)
+            engine.start()
+        _print_demo_accounts(seed_demo_accounts(services.store), data_dir)
+        _serve_web(services, host or bs.web_host, port or bs.web_port)
+    finally:
+        if engine is not None:
+            engine.stop()
+
+
+def _exit_on_signal(signum: int, _frame) -> None:
+    """Exit as a signal's default action would (status 128 + signal), through ``finally``."""
+    raise SystemExit(128 + signum)
+
+
+def _configure_logs(log_format: str) -> None:
+    """JSON lines from the start (``json``); in text, the engine's messages at INFO."""
+    import logging
+    import logging.config
+
+    from bot.web.access_log import log_config
+
+    if log_format == "json":
+        logging.config.dictConfig(log_config("json"))
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+
+
+def _background_engine(config):
+    """The engine `serve` starts (not started yet), or None: answers are extractive, the
+    engine is external or SERVICEDESK_START_LLM is false."""
+    from llm_server.background import BackgroundEngine
+
+    bs, ls = config.bot, config.llm
+    if bs.answer_backend != "llm" or not bs.start_llm or ls.engine == "external":
+        return None
+    typer.echo(f"starting the {ls.engine} engine in the background; answers are extractive "
+               "until it is ready")  # fmt: skip
+    return BackgroundEngine(ls, config.app.data_dir / "logs")
+
+
+def _serve_web(services, host: str, port: int) -> None:
+    """Run the web app (and the Slack bot in HTTP mode) until SIGTERM or Ctrl-C."""
     import uvicorn
 
     from bot.slack.web import install_slack
-    from bot.tickets.accounts import seed_demo_accounts
     from bot.web.access_log import log_config
     from bot.web.app import create_app
     from bot.web.auth import behind_proxies
-    from llm_server.background import BackgroundEngine
+    from bot.worker import serve_jobs
 
-    config = config_or_exit()
-    bs, ls, data_dir = config.bot, config.llm, config.app.data_dir
-    services = services_or_exit(config)  # the store migrated to the newest schema
-    _print_demo_accounts(seed_demo_accounts(services.store), data_dir)
-    host = host or bs.web_host
-    port = port or bs.web_port
-    engine = None
-    if bs.answer_backend == "llm" and bs.start_llm and ls.engine != "external":
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
-        typer.echo(f"starting the {ls.engine} engine in the background; answers are extractive "
-                   "until it is ready")  # fmt: skip
-        engine = BackgroundEngine(ls, data_dir / "logs").start()
+    config = services.config
     typer.echo(f"serving {services.kb.catalog.counts()[0]} articles on http://{host}:{port}")
     slack = slack_for_serve(config.slack)  # None unless a Slack bot token is set
     services.library.discard_staging()  # no upload is in flight before the app serves
+    web = create_app(services)
+    if slack is not None:
+        install_slack(web, services, slack)
+    # Incident checks, reply delivery and retention: on threads here (SERVICEDESK_WORKER=embedded)
+    # or left to `servicedesk worker` (external), which this process then only wakes.
+    jobs = serve_jobs(services)
+    # Proxy headers inside, the real peer kept outside: SSO trusts hops, not header claims.
+    forwarded = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")  # uvicorn's own variable
     try:
-        web = create_app(services)
-        if slack is not None:
-            install_slack(web, services, slack)
-        # Proxy headers inside, the real peer kept outside: SSO trusts hops, not header claims.
-        forwarded = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")  # uvicorn's own variable
         uvicorn.run(
             behind_proxies(web, forwarded),
             host=host,
             port=port,
             proxy_headers=False,
-            log_config=log_config(),  # the access log without query strings (?q=...)
+            log_config=log_config(config.bot.log_format),  # no query strings (?q=...) in any log
+            access_log=config.bot.log_format == "text",  # JSON: request_ids logs requests
+            timeout_graceful_shutdown=config.bot.shutdown_timeout_s,
         )
     finally:
-        if engine is not None:
-            engine.stop()
+        jobs.stop()
 
 
 def _print_demo_accounts(
@@ -285,6 +340,7 @@ app.command()(bench)
 app.command()(abuse)
 app.command()(gaps)
 app.command()(incidents)
+app.command()(worker)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

@@ -15,13 +15,20 @@ alerting the same burst twice. Alerters (the Slack operations channel) are calle
 The title and examples (shown to admins on the dashboard, autoescaped) are masked again and
 shortened: turns stored before masking covered secrets must not reach the audit log. Alerters
 post counts and a link to the dashboard, never the questions (:mod:`bot.slack.incidents`).
+
+The check runs on the worker's schedule (``bot.worker``, every ``incident_check_s``), never inside
+an answer. It is incremental and bounded: :class:`QuestionWindow` reads only the questions stored
+since its last read (with a short overlap for late commits) and keeps at most
+``incident_max_questions`` of the window (the newest), and the clustering (quadratic in the
+questions) is skipped when the window holds the same questions as at the last check.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -35,13 +42,16 @@ from bot.insights.gaps import (
 )
 from bot.insights.outcomes import normalise_question
 from bot.text.pii import mask_pii
-from bot.tickets.records import AuditEvent, TicketStore, utcnow
+from bot.tickets.records import AuditEvent, QuestionAsked, TicketStore, utcnow
 
 log = logging.getLogger(__name__)
 ALERT_ACTION = "incident.alert"
 ACTOR = "incident-monitor"
 EXAMPLES = 3
 EXAMPLE_CHARS = 200  # an example question as the dashboard shows it
+# Re-read this far back at each check: a question whose transaction committed late still counts.
+OVERLAP = timedelta(minutes=2)
+MAX_QUESTIONS = 2000
 
 
 def _shown(question: str) -> str:
@@ -58,6 +68,7 @@ class IncidentRules:
     threshold: int = 8
     similarity: float = 0.86
     min_users: int = 3
+    max_questions: int = MAX_QUESTIONS  # the newest of the window clustered, at most
 
     @classmethod
     def from_settings(cls, settings) -> IncidentRules:
@@ -67,6 +78,7 @@ class IncidentRules:
             settings.incident_threshold,
             settings.incident_similarity,
             settings.incident_min_users,
+            settings.incident_max_questions,
         )
 
     @property
@@ -75,15 +87,7 @@ class IncidentRules:
         return timedelta(minutes=self.window_min)
 
 
-@dataclass
-class Asked:
-    """One question seen by the monitor."""
-
-    turn_id: int
-    text: str
-    user: str
-    at: datetime
-    article: str = ""  # the top retrieved article of its answer, when known
+Asked = QuestionAsked  # one question seen by the monitor
 
 
 @dataclass
@@ -127,20 +131,38 @@ class Incident:
 Alerter = Callable[[Incident], None]
 
 
-def recent_questions(store: TicketStore, since: datetime) -> list[Asked]:
-    """Every employee question asked at/after ``since``, oldest first."""
-    # A question may come late in a conversation started earlier: look back a day further.
-    conversations = store.conversations(since=since - timedelta(days=1), limit=100_000)
-    asked = []
-    for conv in conversations:
-        turns = conv.turns
-        for i, turn in enumerate(turns):
-            if turn.role != "user" or turn.created_at < since or not normalise_question(turn.text):
-                continue
-            reply = turns[i + 1].answer if i + 1 < len(turns) else None
-            top = (reply or {}).get("retrieved") or [""]
-            asked.append(Asked(turn.id, turn.text.strip(), conv.user, turn.created_at, str(top[0])))
-    return sorted(asked, key=lambda a: (a.at, a.turn_id))
+class QuestionWindow:
+    """The questions of a sliding window, read from the store incrementally and bounded.
+
+    Each read fetches only what was stored since the previous one (``OVERLAP`` earlier, for
+    transactions that committed late), forgets what left the window, and keeps the newest
+    ``limit`` questions. A window that starts before what is kept is read again whole.
+    """
+
+    def __init__(self, store: TicketStore, limit: int = MAX_QUESTIONS):
+        self.store = store
+        self.limit = limit
+        self._asked: dict[int, Asked] = {}
+        self._since: datetime | None = None  # what is kept covers [since, read_to]
+        self._read_to: datetime | None = None
+
+    def read(self, since: datetime, until: datetime) -> list[Asked]:
+        """The questions asked in [``since``, ``until``], oldest first (at most ``limit``)."""
+        if self._since is None or self._read_to is None or since < self._since:
+            self._asked, start = {}, since
+        else:
+            start = max(since, min(until, self._read_to) - OVERLAP)
+        for asked in self.store.questions_since(start, self.limit):
+            if normalise_question(asked.text):
+                self._asked[asked.turn_id] = asked
+        kept = sorted((a for a in self._asked.values() if a.at >= since), key=_order)
+        self._asked = {a.turn_id: a for a in kept[-self.limit :]}
+        self._since, self._read_to = since, max(until, self._read_to or until)
+        return [a for a in self._asked.values() if a.at <= until]
+
+
+def _order(asked: Asked) -> tuple[datetime, int]:
+    return asked.at, asked.turn_id
 
 
 def detect(asked: list[Asked], vectors: np.ndarray, rules: IncidentRules) -> list[Incident]:
@@ -185,14 +207,22 @@ class IncidentMonitor:
         self.alerters: list[Alerter] = list(alerters or [])
         self.clock = clock
         self._vectors = question_vectors(embedder)  # remembers the questions of the window
+        self._window = QuestionWindow(store, self.rules.max_questions)
+        self._lock = threading.Lock()  # the worker and the dashboard may check at once
+        self._last: tuple[tuple, list[Incident]] = ((), [])  # the last clustering and its input
 
     def detect(self, now: datetime | None = None) -> list[Incident]:
         """The spikes in the window ending ``now`` (nothing is alerted)."""
         now = now or self.clock()
-        asked = [a for a in recent_questions(self.store, now - self.rules.window) if a.at <= now]
-        if len(asked) < self.rules.threshold:
-            return []
-        return detect(asked, self._embed([a.text for a in asked]), self.rules)
+        with self._lock:
+            asked = self._window.read(now - self.rules.window, now)
+            if len(asked) < self.rules.threshold:
+                return []
+            seen = tuple((a.turn_id, a.article) for a in asked)
+            if seen != self._last[0]:  # new questions (or answers): cluster again
+                found = detect(asked, self._embed([a.text for a in asked]), self.rules)
+                self._last = (seen, found)
+            return [replace(incident) for incident in self._last[1]]
 
     def check(self, now: datetime | None = None) -> list[Incident]:
         """Detect spikes and alert the new ones; return the incidents alerted now."""
@@ -215,10 +245,11 @@ class IncidentMonitor:
         return raised
 
     def observe(self) -> None:
-        """Check after a new question; never lets a failure reach the employee's answer."""
+        """Check now (the worker's periodic job, the dashboard); a failure is logged, never
+        raised."""
         try:
             self.check()
-        except Exception:  # the answer matters more than the signal
+        except Exception:  # a signal that fails must not fail its caller
             log.exception("incident check failed")
 
     def active(self, now: datetime | None = None) -> list[Incident]:

@@ -9,8 +9,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.store import records
 from bot.store.base import StoreBase, one_of, required
+from bot.store.columns import as_utc
 from bot.store.schema import ConversationRow, FeedbackRow, TurnRow
-from bot.tickets.records import Channel, Conversation, Feedback, NotFound, TurnRecord
+from bot.tickets.records import (
+    Channel,
+    Conversation,
+    Feedback,
+    NotFound,
+    QuestionAsked,
+    TurnRecord,
+)
 
 CHANNELS = ("web", "slack")
 TURN_ROLES = ("user", "assistant")
@@ -82,6 +90,22 @@ class ConversationRecords(StoreBase):
             rows = session.scalars(query.limit(limit))
             return [records.conversation(r) for r in rows]
 
+    def questions_since(self, since: datetime, limit: int = 2000) -> list[QuestionAsked]:
+        """The newest ``limit`` employee questions asked at/after ``since``, oldest first, each
+        with the top retrieved article of the answer that followed it (when stored yet)."""
+        query = (
+            select(TurnRow, ConversationRow.user)
+            .join(ConversationRow, TurnRow.conversation_id == ConversationRow.id)
+            .where(TurnRow.role == "user", TurnRow.created_at >= since)
+            .order_by(TurnRow.created_at.desc(), TurnRow.id.desc())
+            .limit(limit)
+        )
+        with self._read() as session:
+            found = session.execute(query).tuples().all()
+            articles = _top_articles(session, [turn for turn, _ in found])
+        asked = [_asked(turn, user, articles.get(turn.id, "")) for turn, user in found]
+        return sorted(asked, key=lambda a: (a.at, a.turn_id))
+
     def replace_feedback(self, feedback: Feedback) -> Feedback:
         """Keep ``feedback`` as the user's one verdict on its answer (on the conversation when
         ``turn_id`` is None): an earlier verdict of theirs there is replaced, so repeated clicks
@@ -118,3 +142,38 @@ class ConversationRecords(StoreBase):
         if row is None:
             raise NotFound(f"no conversation {conversation_id}")
         return row
+
+
+def _asked(turn: TurnRow, user: str, article: str) -> QuestionAsked:
+    return QuestionAsked(
+        turn_id=turn.id,
+        text=turn.text.strip(),
+        user=user,
+        at=as_utc(turn.created_at),
+        article=article,
+        conversation_id=turn.conversation_id,
+    )
+
+
+def _top_articles(session: Session, questions: list[TurnRow]) -> dict[int, str]:
+    """For each question, the first retrieved article of the next assistant turn after it."""
+    if not questions:
+        return {}
+    query = (
+        select(TurnRow.id, TurnRow.conversation_id, TurnRow.answer)
+        .where(
+            TurnRow.conversation_id.in_({q.conversation_id for q in questions}),
+            TurnRow.role == "assistant",
+            TurnRow.id > min(q.id for q in questions),
+        )
+        .order_by(TurnRow.id)
+    )
+    answers: dict[int, list[tuple[int, dict | None]]] = {}
+    for turn_id, conversation_id, answer in session.execute(query):
+        answers.setdefault(conversation_id, []).append((turn_id, answer))
+    articles = {}
+    for question in questions:
+        after = (a for i, a in answers.get(question.conversation_id, []) if i > question.id)
+        retrieved = (next(after, None) or {}).get("retrieved") or [""]
+        articles[question.id] = str(retrieved[0])
+    return articles

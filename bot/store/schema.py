@@ -68,7 +68,8 @@ class TurnRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     answer: Mapped[dict | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed (0004): the incident signal reads the last minutes' questions every few seconds.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class TicketRow(Base):
@@ -154,3 +155,24 @@ class ProcessedEventRow(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class OutboxRow(Base):
+    """A ticket message on its way to the employee's channel, committed with the message."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("ticket_messages.id"), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    snapshot: Mapped[dict] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    claim: Mapped[str] = mapped_column(String(64), default="")
+    lease_until: Mapped[datetime | None] = mapped_column()
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()

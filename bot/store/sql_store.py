@@ -5,11 +5,14 @@ from __future__ import annotations
 from bot.store.accounts import AccountRecords
 from bot.store.conversations import ConversationRecords
 from bot.store.events import EventRecords
+from bot.store.outbox import OutboxRecords
 from bot.store.reviews import ReviewRecords
 from bot.store.tickets import TicketRecords
 
 
-class SqlStore(AccountRecords, ConversationRecords, TicketRecords, ReviewRecords, EventRecords):
+class SqlStore(
+    AccountRecords, ConversationRecords, TicketRecords, ReviewRecords, EventRecords, OutboxRecords
+):
     """Everything the desk remembers, in one SQL database (``SqlStore(url, sla_hours)``).
 
     ``clock`` (default: now in UTC) stamps the times the store decides itself: tickets filed,

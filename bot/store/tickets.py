@@ -13,6 +13,7 @@ from bot.store import records
 from bot.store.base import StoreBase, one_of, required
 from bot.store.columns import UtcDateTime
 from bot.store.conversations import CHANNELS
+from bot.store.outbox import queue_message
 from bot.store.schema import AuditEventRow, ConversationRow, TicketMessageRow, TicketRow
 from bot.tickets.records import (
     OPEN_STATUSES,
@@ -96,11 +97,13 @@ class TicketRecords(StoreBase):
         priority: Priority | None = None,
         group: str | None = None,
         category: str | None = None,
+        deliver_to: tuple[Channel, ...] = (),
     ) -> Ticket:
         """Change status, priority, group or category; each change is audited.
 
         A new priority recomputes both due times from the ticket's creation. Resolving needs a
         resolution (``resolve``); a resolved or closed ticket comes back through ``reopen``.
+        A new status is queued for the ticket's channel when that is one of ``deliver_to``.
         """
         actor = required(actor, "actor")
         with self._write() as session:
@@ -120,7 +123,8 @@ class TicketRecords(StoreBase):
             if status is not None and status != row.status:
                 _check_status_change(row.status, status)
                 changes.append(("status", row.status, status))
-                self._set_status(row, status, actor, now)
+                said = self._set_status(row, status, actor, now)
+                queue_message(session, row, said, deliver_to, now)
             for field, before, after in changes:
                 detail = {"before": before, "after": after}
                 session.add(_audit(actor, f"ticket.{field}", number, detail, now))
@@ -129,10 +133,13 @@ class TicketRecords(StoreBase):
             session.flush()
             return records.ticket(row, with_messages=True)
 
-    def add_message(self, number: str, message: TicketMessage) -> TicketMessage:
+    def add_message(
+        self, number: str, message: TicketMessage, deliver_to: tuple[Channel, ...] = ()
+    ) -> TicketMessage:
         """Add a reply, note, status line or employee message to a ticket.
 
-        The first reply sets the first-response time and moves a new ticket to open.
+        The first reply sets the first-response time and moves a new ticket to open. The message
+        is queued for the ticket's channel (outbox) when that is one of ``deliver_to``.
         """
         kind = one_of(message.kind, MESSAGE_KINDS, "message kind")
         author = required(message.author, "author")
@@ -151,11 +158,15 @@ class TicketRecords(StoreBase):
             if kind in ("reply", "note"):
                 session.add(_audit(author, f"ticket.{kind}", number, {"chars": len(text)}, now))
             row.updated_at = now
+            queue_message(session, row, added, deliver_to, now)
             session.flush()
             return records.message(added)
 
-    def resolve(self, number: str, actor: str, resolution: str) -> Ticket:
-        """Resolve an open ticket with ``resolution`` (what fixed it; must not be empty)."""
+    def resolve(
+        self, number: str, actor: str, resolution: str, deliver_to: tuple[Channel, ...] = ()
+    ) -> Ticket:
+        """Resolve an open ticket with ``resolution`` (what fixed it; must not be empty); the new
+        status is queued for the ticket's channel when that is one of ``deliver_to``."""
         actor = required(actor, "actor")
         resolution = required(resolution, "resolution")
         with self._write() as session:
@@ -164,14 +175,18 @@ class TicketRecords(StoreBase):
                 raise InvalidChange(f"{number} is already {row.status}")
             now = self._now()
             detail = {"before": row.status, "after": "resolved", "resolution": resolution}
-            self._set_status(row, "resolved", actor, now)
+            said = self._set_status(row, "resolved", actor, now)
             row.resolution, row.resolved_at, row.updated_at = resolution, now, now
             session.add(_audit(actor, "ticket.resolve", number, detail, now))
+            queue_message(session, row, said, deliver_to, now)
             session.flush()
             return records.ticket(row, with_messages=True)
 
-    def reopen(self, number: str, actor: str, reason: str = "") -> Ticket:
-        """Reopen a resolved or closed ticket: open again, counted in ``reopened``."""
+    def reopen(
+        self, number: str, actor: str, reason: str = "", deliver_to: tuple[Channel, ...] = ()
+    ) -> Ticket:
+        """Reopen a resolved or closed ticket: open again, counted in ``reopened``; the new
+        status is queued for the ticket's channel when that is one of ``deliver_to``."""
         actor = required(actor, "actor")
         with self._write() as session:
             row = self._ticket_row(session, number, lock=True)
@@ -179,11 +194,12 @@ class TicketRecords(StoreBase):
                 raise InvalidChange(f"{number} is {row.status}: only resolved or closed reopen")
             now = self._now()
             detail = {"before": row.status, "after": "open", "reason": reason}
-            self._set_status(row, "open", actor, now, reason)
+            said = self._set_status(row, "open", actor, now, reason)
             row.reopened += 1
             row.resolved_at = row.closed_at = None
             row.updated_at = now
             session.add(_audit(actor, "ticket.reopen", number, detail, now))
+            queue_message(session, row, said, deliver_to, now)
             session.flush()
             return records.ticket(row, with_messages=True)
 
@@ -233,15 +249,18 @@ class TicketRecords(StoreBase):
         return q.order_by(TicketRow.created_at.desc(), TicketRow.id.desc()).limit(query.limit)
 
     @staticmethod
-    def _set_status(row: TicketRow, status: str, actor: str, now: datetime, note: str = "") -> None:
+    def _set_status(
+        row: TicketRow, status: str, actor: str, now: datetime, note: str = ""
+    ) -> TicketMessageRow:
+        """Change the status, leaving a status message (returned)."""
         text = f"{row.status} → {status}" + (f": {note}" if note else "")
+        said = TicketMessageRow(kind="status", author=actor, text=text, created_at=now)
         # Appended to the loaded collection, so the ticket handed back shows it.
-        row.messages.append(
-            TicketMessageRow(kind="status", author=actor, text=text, created_at=now)
-        )
+        row.messages.append(said)
         row.status = status
         if status == "closed":
             row.closed_at = now
+        return said
 
     @staticmethod
     def _conversation_of(session: Session, conversation_id: int | None):

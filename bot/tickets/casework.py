@@ -1,5 +1,7 @@
 """What agents do to tickets, front-end agnostic: every action goes through the store (which
-audits it) and what the employee should hear about goes to the channel's notifier."""
+audits it); what the employee should hear about (a reply, a new status) is queued in the same
+transaction for the channel's notifier (the outbox, :mod:`bot.tickets.notify`), and the worker
+delivers it: a channel that is down delays the message, never the agent or the message's loss."""
 
 from __future__ import annotations
 
@@ -93,23 +95,28 @@ class Casework:
             priority=priority,
             group=group or None,
             category=category or None,
+            deliver_to=self.notifiers.deliver_to("status"),
         )
         if ticket.status != before.status:
-            self._tell_status(ticket, agent)
+            self._queued(ticket)
         return ticket
 
     def resolve(self, number: str, agent: Account, resolution: str) -> Ticket:
         """Resolve with a resolution text (required)."""
-        ticket = self.store.resolve(number, agent.username, _text(resolution, "the resolution"))
-        self._tell_status(ticket, agent)
+        resolution = _text(resolution, "the resolution")
+        told = self.notifiers.deliver_to("status")
+        ticket = self.store.resolve(number, agent.username, resolution, deliver_to=told)
+        self._queued(ticket)
         return ticket
 
     def reopen(self, number: str, account: Account, reason: str = "") -> Ticket:
         """Reopen a resolved or closed ticket (an agent, or the requester themself)."""
         if account.role == "employee":
             self.requester_ticket(number, account)
-        ticket = self.store.reopen(number, account.username, mask_pii(reason.strip()).text)
-        self._tell_status(ticket, account)
+        reason = mask_pii(reason.strip()).text
+        told = self.notifiers.deliver_to("status")
+        ticket = self.store.reopen(number, account.username, reason, deliver_to=told)
+        self._queued(ticket)
         return ticket
 
     def draft_article(self, number: str, agent: Account, title: str, body: str) -> ArticleDraft:
@@ -135,15 +142,14 @@ class Casework:
         return self.store.add_message(ticket.number, message)
 
     def _say(self, number: str, agent: Account, kind: str, text: str) -> TicketMessage:
-        message = self.store.add_message(number, TicketMessage(kind, agent.username, text))  # type: ignore[arg-type]
-        self.notifiers.notify(self.store.ticket(number), message)
+        said = TicketMessage(kind, agent.username, text)  # type: ignore[arg-type]
+        told = self.notifiers.deliver_to(kind)
+        message = self.store.add_message(number, said, deliver_to=told)
+        if told:  # queued when the ticket's channel is one of them: wake the delivery anyway
+            self.notifiers.queued()
         return message
 
-    def _tell_status(self, ticket: Ticket, actor: Account) -> None:
-        status_messages = [m for m in ticket.messages if m.kind == "status"]
-        message = (
-            status_messages[-1]
-            if status_messages
-            else TicketMessage("status", actor.username, ticket.status)
-        )
-        self.notifiers.notify(ticket, message)
+    def _queued(self, ticket: Ticket) -> None:
+        """Wake the outbox delivery when the new status was queued for ``ticket``'s channel."""
+        if ticket.channel in self.notifiers.deliver_to("status"):
+            self.notifiers.queued()

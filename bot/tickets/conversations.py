@@ -3,6 +3,9 @@
 Each question is stored as a user turn before the Desk sees it (so nothing the employee typed is
 lost), with the conversation's earlier turns as history; the Desk's answer is stored whole
 (``Answer.to_dict()``: citations, prompt version, latency) as the assistant turn.
+
+Nothing else runs on the way: the incident signal reads the stored questions on the worker's
+schedule (``bot.worker``), so no answer waits for it however many questions the window holds.
 """
 
 from __future__ import annotations
@@ -31,11 +34,9 @@ FEEDBACK_KINDS: tuple[FeedbackKind, ...] = ("helpful", "not_helpful", "resolved"
 class ConversationService:
     """Starts conversations, asks the Desk within them and records turns and feedback."""
 
-    def __init__(self, desk: Desk, store: TicketStore, monitor=None):
+    def __init__(self, desk: Desk, store: TicketStore):
         self.desk = desk
         self.store = store
-        # bot.insights.incidents.IncidentMonitor: checked after every question
-        self.monitor = monitor
 
     def start(self, channel: Channel, user: str, thread_ref: str = "") -> Conversation:
         """Start a conversation of ``user`` on ``channel`` (a Slack thread: ``thread_ref``)."""
@@ -93,8 +94,6 @@ class ConversationService:
             conversation_id, TurnRecord("assistant", answer.text, answer=answer.to_dict())
         )
         yield Event("stored", turn)  # type: ignore[arg-type]
-        if self.monitor is not None:
-            self.monitor.observe()  # after the answer went out: the employee never waits on it
 
     def feedback(
         self,

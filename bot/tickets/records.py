@@ -20,6 +20,8 @@ Role = Literal["employee", "agent", "admin"]
 ROLES: tuple[Role, ...] = ("employee", "agent", "admin")
 FeedbackKind = Literal["helpful", "not_helpful", "resolved"]
 MessageKind = Literal["reply", "note", "status", "employee"]
+OutboxStatus = Literal["pending", "sending", "sent", "failed"]
+OUTBOX_STATUSES: tuple[OutboxStatus, ...] = ("pending", "sending", "sent", "failed")
 
 
 def utcnow() -> datetime:
@@ -212,6 +214,42 @@ class ArticleDraft:
     created_at: datetime = field(default_factory=utcnow)
 
 
+@dataclass
+class OutboxItem:
+    """A ticket message on its way to the employee's channel (the outbox).
+
+    Committed in the transaction that stores the message, so a reply is never kept without it;
+    the worker claims it (``claim``, with a lease), delivers it through the channel's notifier,
+    retries with backoff and marks it ``failed`` after the last attempt.
+    """
+
+    ticket_number: str
+    message_id: int
+    channel: Channel
+    snapshot: dict = field(default_factory=dict)  # the ticket's status and resolution when said
+    status: OutboxStatus = "pending"
+    attempts: int = 0  # claims so far (each claim is one attempt)
+    last_error: str = ""
+    claim: str = ""  # the token of the claim that holds it ("" when none)
+    id: int = 0
+    created_at: datetime = field(default_factory=utcnow)
+    next_attempt_at: datetime = field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+@dataclass
+class QuestionAsked:
+    """An employee's question as the incident signal reads it: who asked, when, and the top
+    article of its answer (when there is one yet)."""
+
+    turn_id: int
+    text: str
+    user: str
+    at: datetime
+    article: str = ""
+    conversation_id: int = 0
+
+
 class TicketStore(Protocol):
     """Everything the desk remembers. Every method is one transaction."""
 
@@ -245,6 +283,7 @@ class TicketStore(Protocol):
     def conversations(
         self, user: str | None = None, since: datetime | None = None, limit: int = 1000
     ) -> list[Conversation]: ...
+    def questions_since(self, since: datetime, limit: int = 2000) -> list[QuestionAsked]: ...
 
     # tickets
     def file_ticket(
@@ -269,10 +308,19 @@ class TicketStore(Protocol):
         priority: Priority | None = None,
         group: str | None = None,
         category: str | None = None,
+        deliver_to: tuple[Channel, ...] = (),
     ) -> Ticket: ...  # priority change recomputes due times; audited
-    def add_message(self, number: str, message: TicketMessage) -> TicketMessage: ...
-    def resolve(self, number: str, actor: str, resolution: str) -> Ticket: ...
-    def reopen(self, number: str, actor: str, reason: str = "") -> Ticket: ...
+    # deliver_to: the channels with a notifier; a message for a ticket of one of them (the reply,
+    # the new status) gets an outbox row in the same transaction
+    def add_message(
+        self, number: str, message: TicketMessage, deliver_to: tuple[Channel, ...] = ()
+    ) -> TicketMessage: ...
+    def resolve(
+        self, number: str, actor: str, resolution: str, deliver_to: tuple[Channel, ...] = ()
+    ) -> Ticket: ...
+    def reopen(
+        self, number: str, actor: str, reason: str = "", deliver_to: tuple[Channel, ...] = ()
+    ) -> Ticket: ...
 
     # feedback, audit, drafts
     def add_feedback(self, feedback: Feedback) -> Feedback: ...
@@ -288,6 +336,22 @@ class TicketStore(Protocol):
 
     # deliveries (Slack events, clicks, submissions): retries are recognised across workers
     def claim_event(self, key: str) -> bool: ...  # True the first time ``key`` is claimed
+
+    # the outbox (bot.tickets.notify.Outbox): claimed with a lease, one claim holder at a time
+    def claim_outbox(
+        self, claim: str, channels: tuple[Channel, ...], limit: int = 1, lease_s: float = 120.0
+    ) -> list[OutboxItem]: ...  # due items, each now held by ``claim`` until the lease ends
+    def outbox_sent(self, item_id: int, claim: str) -> bool: ...  # False: not held by claim
+    def outbox_retry(
+        self, item_id: int, claim: str, error: str, at: datetime | None
+    ) -> bool: ...  # try again at ``at``; None: failed for good (audited)
+    def outbox_counts(self) -> dict[str, int]: ...  # items per status, every status named
+    def outbox(self, status: OutboxStatus | None = None, limit: int = 100) -> list[OutboxItem]: ...
+
+    # retention (bot.worker): how many rows went
+    def forget_events(self, before: datetime) -> int: ...
+    def forget_outbox(self, before: datetime) -> int: ...  # delivered items only
+    def forget_audit_detail(self, before: datetime) -> int: ...  # keeps who, what, when
 
 
 class ReplyNotifier(Protocol):

@@ -14,13 +14,14 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from bot.web import agent, articles, chat, health, login, tickets
+from bot.web import agent, articles, chat, health, login, metrics, tickets
 from bot.web.admin.pages import router as admin_router
 from bot.web.auth import CookieMiddleware, csrf_guard
 from bot.web.body_limit import BodyBudgets, BodyLimitMiddleware
 from bot.web.headers import SecurityHeaders
 from bot.web.pages import install_error_pages
 from bot.web.rate_limit import rate_limited
+from bot.web.request_ids import RequestIds
 from bot.web.schemas import TAGS
 from bot.wiring import Services
 
@@ -48,8 +49,10 @@ def create_app(services: Services) -> FastAPI:
     app.add_middleware(
         SecurityHeaders, docs_path=docs, https_only=services.config.bot.cookie_secure
     )
+    # Outermost: every response carries the request's id, every log record during it too.
+    app.add_middleware(RequestIds, metrics=services.metrics)
     install_error_pages(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (*ROUTERS, admin_router):
+    for router in (*ROUTERS, metrics.router, admin_router):
         app.include_router(router)
     return app

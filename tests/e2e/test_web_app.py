@@ -22,7 +22,7 @@ import pytest
 
 from bot.store import SqlStore
 from bot.tickets.accounts import hash_password, seed_demo_accounts
-from bot.tickets.notify import Notifiers
+from bot.tickets.notify import Notifiers, Outbox
 from bot.tickets.records import Account, TicketDraft, utcnow
 from bot.web.i18n import missing_keys
 from tests.conftest import free_port
@@ -79,6 +79,7 @@ def site(sample_kb, tmp_path_factory) -> Iterator[dict]:
         "settings": config.bot,
         "passwords": passwords,
         "slack": slack,
+        "notifiers": notifiers,
     }
     for served in (web, sso):
         served.stop()
@@ -663,6 +664,9 @@ def test_replies_on_slack_tickets_go_to_the_slack_notifier(site, agent) -> None:
     agent.post(f"/api/v1/agent/tickets/{ticket.number}/reply", json={"text": "확인했습니다"})
     agent.post(f"/api/v1/agent/tickets/{ticket.number}/notes", json={"text": "internal only"})
     agent.post(f"/api/v1/agent/tickets/{ticket.number}/resolve", json={"resolution": "done"})
+    # The agent's requests queued them (no worker runs in this site); the worker's pass sends.
+    assert not [s for s in site["slack"].sent if s[0] == ticket.number]
+    assert Outbox(site["store"], site["notifiers"]).deliver_due().sent == 2
     sent = [s for s in site["slack"].sent if s[0] == ticket.number]
     assert (ticket.number, "reply", "확인했습니다") in sent
     assert any(kind == "status" for _, kind, _ in sent)

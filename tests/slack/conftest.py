@@ -16,6 +16,7 @@ from bot.store import SqlStore
 from bot.tickets.accounts import seed_demo_accounts
 from bot.tickets.escalation import Escalation
 from bot.wiring import Config, build_chat_model
+from bot.worker import serve_jobs
 from ingest.pipeline import Ingestor
 from llm_server.settings import LLMSettings
 from retrieval.knowledge_base import KnowledgeBase
@@ -110,14 +111,17 @@ def _config(kb: KnowledgeBase, folder, **bot) -> Config:
 @pytest.fixture(scope="module")
 def slack_site(slack_kb, slack_api, tmp_path_factory) -> Iterator[SlackSite]:
     """The web app with the Slack bot in HTTP mode, extractive answers, a fixed triage (the
-    Slack side is under test here, not the classifier)."""
+    Slack side is under test here, not the classifier), and its embedded worker (as `serve`
+    runs it by default: agents' replies reach Slack through it)."""
     config = _config(slack_kb, tmp_path_factory.mktemp("slack"))
     site = build_site(config, kb=slack_kb, slack=slack_settings(slack_api), triage=FixedTriage())
     passwords = seed_demo_accounts(site.store, force_change=False)
     site.serve()
+    jobs = serve_jobs(site.services)
     sender = SlackSender(site.url, SIGNING_SECRET)
     yield SlackSite(site.url, site.store, slack_api, sender, passwords)
     sender.close()
+    jobs.stop()
     site.stop()
     site.store.close()
 

@@ -148,6 +148,28 @@ def test_two_monitors_on_one_store_alert_a_burst_once(store, monitor, alerts) ->
     assert monitor.check(now=at) == [] and alerts == []
 
 
+def test_a_question_committed_after_a_later_check_still_counts(store, monitor, alerts) -> None:
+    last = burst(store, monitor, VPN[:7], T0)
+    checked = last + 2 * MIN
+    assert monitor.check(now=checked) == []
+    # Stamped before that check, stored after it (a slow transaction): the next read overlaps.
+    ask(store, "user6", VPN[7], checked - MIN)
+    assert len(monitor.check(now=checked + MIN)) == 1 and len(alerts) == 1
+
+
+def test_beyond_max_questions_only_the_newest_are_clustered(store, alerts) -> None:
+    rules = IncidentRules(window_min=15, threshold=8, similarity=0.8, min_users=3)
+    rules.max_questions = 10
+    monitor = IncidentMonitor(store, TopicEmbeddings(), rules, alerters=[alerts.append])
+    for i, text in enumerate(VPN):
+        ask(store, f"user{i}", text, T0 + i * timedelta(seconds=10))
+    for i in range(10):  # newer, on other topics: the VPN burst falls outside the newest ten
+        ask(store, f"user{i}", f"{TOPICS[1 + i % 4]} question {i}", T0 + 2 * MIN + i * MIN)
+    assert monitor.check(now=T0 + 12 * MIN) == [] and alerts == []
+    wide = IncidentMonitor(store, TopicEmbeddings(), IncidentRules(similarity=0.8))
+    assert len(wide.detect(now=T0 + 12 * MIN)) == 1  # the same window, uncapped
+
+
 def test_rules_come_from_settings() -> None:
     settings = BotSettings(
         _env_file=None, incident_window_min=5, incident_threshold=4, incident_similarity=0.9

@@ -12,7 +12,7 @@ from bot.settings import BotSettings
 from bot.store import open_store
 from bot.tickets.conversations import ConversationService
 from bot.tickets.notify import Notifiers
-from bot.tickets.records import Account, NotFound, TicketDraft, TicketMessage
+from bot.tickets.records import Account, NotFound
 from bot.web.auth import allowed
 from bot.web.login import safe_next
 from bot.web.sessions import decode_session, encode_session, new_session
@@ -82,34 +82,28 @@ def test_sign_in_only_returns_to_this_site(target, expected) -> None:
 
 
 class Recorder:
-    def __init__(self, fail: bool = False):
-        self.fail = fail
+    def __init__(self) -> None:
         self.seen: list[str] = []
 
     def notify(self, ticket, message) -> None:
-        if self.fail:
-            raise ConnectionError("slack is down")
         self.seen.append(message.kind)
 
 
-def _ticket(store, channel: str):
-    draft = TicketDraft("subject", "summary", "other", "P3", "Service Desk")
-    return store.file_ticket(None, draft, "kim", channel, f"key-{channel}")
-
-
-def test_notifiers_pass_replies_on_but_never_notes_and_survive_a_failure(tmp_path) -> None:
-    store = open_store(BotSettings(database_url=f"sqlite:///{tmp_path / 'd.db'}"))
-    slack = Recorder()
+def test_notifiers_queue_replies_and_statuses_never_notes_and_survive_a_failing_waker() -> None:
     notifiers = Notifiers()
-    notifiers.register("slack", slack)
-    ticket = _ticket(store, "slack")
-    assert notifiers.notify(ticket, TicketMessage("reply", "agent", "hi"))
-    assert not notifiers.notify(ticket, TicketMessage("note", "agent", "internal"))
-    assert not notifiers.notify(_ticket(store, "web"), TicketMessage("reply", "agent", "hi"))
-    assert slack.seen == ["reply"]
-    notifiers.register("slack", Recorder(fail=True))
-    assert not notifiers.notify(ticket, TicketMessage("reply", "agent", "hi"))
-    store.close()
+    assert notifiers.deliver_to("reply") == ()  # the web chat polls: nothing to deliver
+    notifiers.register("slack", Recorder())
+    assert notifiers.deliver_to("reply") == notifiers.deliver_to("status") == ("slack",)
+    assert notifiers.deliver_to("note") == notifiers.deliver_to("employee") == ()
+    woken: list[str] = []
+
+    def queue_down() -> None:
+        raise ConnectionError("the queue is down")
+
+    notifiers.on_queued(queue_down)
+    notifiers.on_queued(lambda: woken.append("worker"))
+    notifiers.queued()  # the failing waker is logged; the agent's action goes on
+    assert woken == ["worker"]
 
 
 def test_conversations_record_both_turns_and_stay_with_their_owner(tmp_path) -> None:

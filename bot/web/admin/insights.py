@@ -29,10 +29,10 @@ def gaps_of(
 
 
 def active_incidents(monitor: IncidentMonitor | None) -> list[Incident]:
-    """Check for spikes (alerting new ones once) and return those alerted within the window."""
+    """The spikes alerted within the window. The worker checks for them (``bot.worker``): a
+    dashboard view never clusters the day's questions itself."""
     if monitor is None:
         return []
-    monitor.observe()  # a periodic check too: questions answered by another process count
     return monitor.active()
 
 
